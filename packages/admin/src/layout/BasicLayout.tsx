@@ -1,0 +1,158 @@
+import {
+  DownOutlined,
+  KeyOutlined,
+  LogoutOutlined,
+  MenuFoldOutlined,
+  MenuUnfoldOutlined,
+  UserOutlined,
+} from '@ant-design/icons';
+import { App, Avatar, Button, Dropdown, Layout, Menu, type MenuProps, Space, Typography } from 'antd';
+import { useMemo, useState } from 'react';
+import { Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { displayNameOf, orgNameOf, useMe, useSession } from '../auth/session';
+import { flattenNav, type NavItem, navigationFor } from '../routes';
+import { ChangePasswordModal } from './ChangePasswordModal';
+
+type MenuItem = Required<MenuProps>['items'][number];
+
+function toMenuItems(items: NavItem[]): MenuItem[] {
+  return items.map((item) => ({
+    key: item.path ?? item.key,
+    icon: item.icon,
+    label: item.title,
+    children: item.children ? toMenuItems(item.children) : undefined,
+  }));
+}
+
+/** Menu groups start expanded: the console has few items and operators scan them all. */
+function groupKeys(items: NavItem[]): string[] {
+  return items.flatMap((item) => (item.children ? [item.path ?? item.key, ...groupKeys(item.children)] : []));
+}
+
+export function BasicLayout() {
+  const me = useMe();
+  const { logout } = useSession();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [collapsed, setCollapsed] = useState(false);
+  const [changingPassword, setChangingPassword] = useState(
+    Boolean(me.user.mustChangePassword || me.user.passwordExpired),
+  );
+
+  const nav = useMemo(() => navigationFor(me), [me]);
+  const menuItems = useMemo(() => toMenuItems(nav), [nav]);
+  const current = flattenNav(nav).find((n) => n.path === location.pathname);
+  const [openKeys, setOpenKeys] = useState<string[]>(() => groupKeys(nav));
+
+  const onUserMenu: MenuProps['onClick'] = async ({ key }) => {
+    if (key === 'password') setChangingPassword(true);
+    if (key === 'logout') {
+      await logout().catch(() => undefined);
+      message.success('已安全退出');
+      navigate('/login', { replace: true });
+    }
+  };
+
+  const org = orgNameOf(me.user);
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Sider collapsible collapsed={collapsed} trigger={null} width={220} theme="dark">
+        <div
+          style={{
+            height: 56,
+            display: 'flex',
+            alignItems: 'center',
+            gap: 10,
+            padding: '0 20px',
+            color: '#fff',
+            overflow: 'hidden',
+            whiteSpace: 'nowrap',
+          }}
+        >
+          <span
+            style={{
+              display: 'inline-flex',
+              width: 28,
+              height: 28,
+              flex: 'none',
+              alignItems: 'center',
+              justifyContent: 'center',
+              background: '#c0392b',
+              borderRadius: 6,
+              fontWeight: 700,
+            }}
+          >
+            集
+          </span>
+          {!collapsed && <span style={{ fontSize: 16, fontWeight: 600 }}>集约平台管理后台</span>}
+        </div>
+        <Menu
+          theme="dark"
+          mode="inline"
+          aria-label="主菜单"
+          items={menuItems}
+          selectedKeys={[location.pathname]}
+          openKeys={collapsed ? undefined : openKeys}
+          onOpenChange={setOpenKeys}
+          onClick={({ key }) => key.startsWith('/') && navigate(key)}
+        />
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header
+          style={{
+            background: '#fff',
+            padding: '0 16px 0 0',
+            display: 'flex',
+            alignItems: 'center',
+            justifyContent: 'space-between',
+            boxShadow: '0 1px 4px rgba(0,21,41,.08)',
+            zIndex: 1,
+          }}
+        >
+          <Space>
+            <Button
+              type="text"
+              aria-label={collapsed ? '展开菜单' : '收起菜单'}
+              icon={collapsed ? <MenuUnfoldOutlined /> : <MenuFoldOutlined />}
+              onClick={() => setCollapsed(!collapsed)}
+              style={{ width: 56, height: 56 }}
+            />
+            <Typography.Text strong>{current?.title ?? ''}</Typography.Text>
+          </Space>
+          <Dropdown
+            trigger={['click']}
+            menu={{
+              onClick: onUserMenu,
+              items: [
+                { key: 'password', icon: <KeyOutlined />, label: '修改口令' },
+                { type: 'divider' },
+                { key: 'logout', icon: <LogoutOutlined />, label: '退出登录' },
+              ],
+            }}
+          >
+            <Button type="text" data-testid="user-menu" style={{ height: 48 }}>
+              <Space>
+                <Avatar size="small" icon={<UserOutlined />} style={{ background: '#1a5fb4' }} />
+                <span>{displayNameOf(me.user)}</span>
+                {org && <Typography.Text type="secondary">{org}</Typography.Text>}
+                <DownOutlined style={{ fontSize: 10 }} />
+              </Space>
+            </Button>
+          </Dropdown>
+        </Layout.Header>
+        <Layout.Content style={{ margin: 16 }}>
+          <Outlet />
+        </Layout.Content>
+        <Layout.Footer style={{ textAlign: 'center', color: '#8c8c8c', padding: '12px 0 16px' }}>
+          新乡市政府网站集约化平台 · 集约 Jiyue
+        </Layout.Footer>
+      </Layout>
+      <ChangePasswordModal
+        open={changingPassword}
+        forced={Boolean(me.user.mustChangePassword || me.user.passwordExpired)}
+        onClose={() => setChangingPassword(false)}
+      />
+    </Layout>
+  );
+}

@@ -1,0 +1,211 @@
+import {
+  ApartmentOutlined,
+  AppstoreOutlined,
+  AuditOutlined,
+  BookOutlined,
+  CloudServerOutlined,
+  ControlOutlined,
+  DashboardOutlined,
+  DatabaseOutlined,
+  FileSearchOutlined,
+  FileTextOutlined,
+  FormOutlined,
+  GlobalOutlined,
+  HomeOutlined,
+  IdcardOutlined,
+  KeyOutlined,
+  LockOutlined,
+  LoginOutlined,
+  MenuOutlined,
+  NotificationOutlined,
+  PictureOutlined,
+  ProfileOutlined,
+  ReadOutlined,
+  SafetyCertificateOutlined,
+  SafetyOutlined,
+  ScheduleOutlined,
+  SettingOutlined,
+  SolutionOutlined,
+  TagsOutlined,
+  TeamOutlined,
+  UserOutlined,
+  VerifiedOutlined,
+} from '@ant-design/icons';
+import { type ComponentType, type LazyExoticComponent, lazy, type ReactNode } from 'react';
+import type { Me, MenuNode } from './auth/session';
+
+export interface ConsoleRoute {
+  path: string;
+  title: string;
+  icon: ReactNode;
+  /** Permission prefix used only when the server sends no `menus` (older servers). */
+  resource: string;
+  component: LazyExoticComponent<ComponentType>;
+}
+
+/** Every page the console implements; each is its own chunk so the first load stays small. */
+export const consoleRoutes: ConsoleRoute[] = [
+  {
+    path: '/identity/orgs',
+    title: '组织机构',
+    icon: <ApartmentOutlined />,
+    resource: 'org',
+    component: lazy(() => import('./pages/orgs/OrgsPage')),
+  },
+  {
+    path: '/identity/users',
+    title: '用户管理',
+    icon: <UserOutlined />,
+    resource: 'user',
+    component: lazy(() => import('./pages/users/UsersPage')),
+  },
+  {
+    path: '/identity/roles',
+    title: '角色权限',
+    icon: <SafetyCertificateOutlined />,
+    resource: 'role',
+    component: lazy(() => import('./pages/roles/RolesPage')),
+  },
+  {
+    path: '/identity/accounts',
+    title: '注册用户',
+    icon: <IdcardOutlined />,
+    resource: 'account',
+    component: lazy(() => import('./pages/accounts/AccountsPage')),
+  },
+  {
+    path: '/settings/dictionaries',
+    title: '数据字典',
+    icon: <BookOutlined />,
+    resource: 'dictionary',
+    component: lazy(() => import('./pages/settings/DictionariesPage')),
+  },
+  {
+    path: '/settings/menus',
+    title: '菜单配置',
+    icon: <MenuOutlined />,
+    resource: 'menu',
+    component: lazy(() => import('./pages/settings/MenusPage')),
+  },
+  {
+    path: '/settings/channel-categories',
+    title: '栏目类别',
+    icon: <TagsOutlined />,
+    resource: 'channel-category',
+    component: lazy(() => import('./pages/settings/ChannelCategoriesPage')),
+  },
+  {
+    path: '/settings/parameters',
+    title: '系统参数',
+    icon: <ControlOutlined />,
+    resource: 'parameter',
+    component: lazy(() => import('./pages/settings/ParametersPage')),
+  },
+  {
+    path: '/security/password-policy',
+    title: '口令策略',
+    icon: <LockOutlined />,
+    resource: 'password-policy',
+    component: lazy(() => import('./pages/security/PasswordPolicyPage')),
+  },
+  {
+    path: '/security/login-log',
+    title: '登录日志',
+    icon: <LoginOutlined />,
+    resource: 'login-log',
+    component: lazy(() => import('./pages/security/LoginLogPage')),
+  },
+  {
+    path: '/security/audit-log',
+    title: '操作日志',
+    icon: <AuditOutlined />,
+    resource: 'audit',
+    component: lazy(() => import('./pages/audit/AuditLogPage')),
+  },
+];
+
+const icons: Record<string, ReactNode> = {
+  ApartmentOutlined: <ApartmentOutlined />,
+  AppstoreOutlined: <AppstoreOutlined />,
+  AuditOutlined: <AuditOutlined />,
+  BookOutlined: <BookOutlined />,
+  CloudServerOutlined: <CloudServerOutlined />,
+  ControlOutlined: <ControlOutlined />,
+  DashboardOutlined: <DashboardOutlined />,
+  DatabaseOutlined: <DatabaseOutlined />,
+  FileSearchOutlined: <FileSearchOutlined />,
+  FileTextOutlined: <FileTextOutlined />,
+  FormOutlined: <FormOutlined />,
+  GlobalOutlined: <GlobalOutlined />,
+  HomeOutlined: <HomeOutlined />,
+  IdcardOutlined: <IdcardOutlined />,
+  KeyOutlined: <KeyOutlined />,
+  LockOutlined: <LockOutlined />,
+  LoginOutlined: <LoginOutlined />,
+  MenuOutlined: <MenuOutlined />,
+  NotificationOutlined: <NotificationOutlined />,
+  PictureOutlined: <PictureOutlined />,
+  ProfileOutlined: <ProfileOutlined />,
+  ReadOutlined: <ReadOutlined />,
+  SafetyCertificateOutlined: <SafetyCertificateOutlined />,
+  SafetyOutlined: <SafetyOutlined />,
+  ScheduleOutlined: <ScheduleOutlined />,
+  SettingOutlined: <SettingOutlined />,
+  SolutionOutlined: <SolutionOutlined />,
+  TagsOutlined: <TagsOutlined />,
+  TeamOutlined: <TeamOutlined />,
+  UserOutlined: <UserOutlined />,
+  VerifiedOutlined: <VerifiedOutlined />,
+};
+
+export const iconNames = Object.keys(icons);
+
+/** A menu entry normalised for rendering; `path` is relative to the /admin base. */
+export interface NavItem {
+  key: string;
+  title: string;
+  path?: string;
+  icon?: ReactNode;
+  children?: NavItem[];
+}
+
+export function normalisePath(path: string | null | undefined): string | undefined {
+  if (!path) return undefined;
+  const trimmed = path.replace(/^\/admin(?=\/|$)/, '') || '/';
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+export function routeFor(path: string | undefined): ConsoleRoute | undefined {
+  return path ? consoleRoutes.find((r) => r.path === path) : undefined;
+}
+
+function fromServer(node: MenuNode, index: number): NavItem | null {
+  const path = normalisePath(node.path);
+  const known = routeFor(path);
+  const children = (node.children ?? []).map(fromServer).filter((c): c is NavItem => c !== null);
+  if (!path && children.length === 0) return null;
+  return {
+    key: node.code ?? node.id ?? path ?? `menu-${index}`,
+    title: node.title ?? node.name ?? known?.title ?? path ?? '',
+    path,
+    icon: (node.icon && icons[node.icon]) || known?.icon || (children.length ? <AppstoreOutlined /> : undefined),
+    children: children.length ? children : undefined,
+  };
+}
+
+function fromPermissions(me: Me): NavItem[] {
+  const held = Object.keys(me.permissions);
+  return consoleRoutes
+    .filter((r) => held.some((code) => code.startsWith(`${r.resource}:`)))
+    .map((r) => ({ key: r.path, title: r.title, path: r.path, icon: r.icon }));
+}
+
+/** The side menu: the server's tree when it sends one, otherwise derived from held permissions. */
+export function navigationFor(me: Me): NavItem[] {
+  if (!me.menus) return fromPermissions(me);
+  return me.menus.map(fromServer).filter((n): n is NavItem => n !== null);
+}
+
+export function flattenNav(items: NavItem[]): NavItem[] {
+  return items.flatMap((item) => [item, ...flattenNav(item.children ?? [])]);
+}

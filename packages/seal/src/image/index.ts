@@ -1,0 +1,11 @@
+export { SealImageError } from './errors.js';
+export { generateSealImage, squareSealCharacters, DEFAULT_SEAL_COLOR } from './seal.js';
+export type { SealImage, SealImageOptions, SealType } from './seal.js';
+export { inspectSealImage, prepareSealImage, splitPngAlpha, sliceImageVertical } from './raster.js';
+export type { PdfImageData, SealImageInfo } from './raster.js';
+export { generateBarcode } from './barcode.js';
+export type { BarcodeOptions, BarcodeType } from './barcode.js';
+export { SerialNumberGenerator } from './serial.js';
+export type { SerialNumberOptions } from './serial.js';
+export { findKeyword, KeywordSearchError } from './keyword.js';
+export type { FindKeywordOptions, KeywordBox } from './keyword.js';
