@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'build-admin-if-needed.mjs');
 
@@ -16,8 +16,18 @@ function run(pkg: string) {
 }
 
 /** A scratch package whose "build" counts its runs, standing in for the Vite console build. */
-function scratchPackage(buildExit = 0) {
+const scratchDirs: string[] = [];
+function scratchDir() {
   const dir = mkdtempSync(path.join(tmpdir(), 'jiyue-admin-'));
+  scratchDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratchPackage(buildExit = 0) {
+  const dir = scratchDir();
   mkdirSync(path.join(dir, 'src'));
   writeFileSync(path.join(dir, 'src', 'main.tsx'), 'export {}');
   writeFileSync(path.join(dir, 'vite.config.ts'), 'export default {}');
@@ -55,7 +65,7 @@ describe('build-admin-if-needed', { timeout: 60_000 }, () => {
   });
 
   it('does nothing without a vite config', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'jiyue-admin-'));
+    const dir = scratchDir();
     const r = run(dir);
     expect(r.code).toBe(0);
     expect(r.out).toContain('no vite config');

@@ -2,9 +2,11 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
+  addSignatureFields,
   type BarcodeSpec,
   type BarcodeType,
   createCertificate,
+  type EmptyFieldSpec,
   generateKeyPair,
   generateSealImage,
   loadSigner,
@@ -28,10 +30,11 @@ const USAGE = `jiyue-seal — 电子印章 (electronic seal) tool
   jiyue-seal sign --in a.pdf --out b.pdf --key k.pem --cert c.pem [--chain ca.pem] [--image seal.png]
                   (--page 1 --x 120 --y 60 [--unit mm|pt] [--origin top-left|bottom-left]
                    | --keyword 新乡市 [--occurrence 1|all] | --field Sig1)
-                  [--all-pages | --pages 2-9] [--straddle right|left [--every 10]]
+                  [--all-pages | --pages 2-9] [--straddle right|left [--every 10] [--y 100]]
                   [--barcode qr:TEXT@page,x,y ...] [--serial-prefix JY] [--size-mm 42]
                   [--reason R] [--location L] [--certify 1|2|3] [--subfilter cades|pkcs7] [--tsa URL]
                   [--no-print] [--no-copy] [--owner-password P]
+  jiyue-seal fields --in a.pdf --out b.pdf --spec fields.json     (empty signature fields; see docs/seal.md)
   jiyue-seal verify b.pdf [--json] [--trust root.pem ...]
 
 Coordinates: (x, y) is the centre of the seal, measured from the top-left corner of the page
@@ -239,7 +242,9 @@ async function sign(args: string[]): Promise<void> {
     timestampUrl: values.tsa,
     output,
   };
-  if (values.page !== undefined || values.x !== undefined || values.y !== undefined) {
+  // --y alone with --straddle is the straddle seal's height, not a position
+  const straddleOnlyY = values.straddle !== undefined && values.page === undefined && values.x === undefined;
+  if (!straddleOnlyY && (values.page !== undefined || values.x !== undefined || values.y !== undefined)) {
     opts.position = {
       page: num(values.page ?? '1', 'page')!,
       x: num(need(values.x, 'x'), 'x')!,
@@ -260,8 +265,7 @@ async function sign(args: string[]): Promise<void> {
   if (values.straddle !== undefined) {
     if (values.straddle !== 'right' && values.straddle !== 'left')
       throw new UsageError('--straddle 须为 right 或 left');
-    opts.straddle = { side: values.straddle, every: num(values.every, 'every'), y: opts.position?.y, unit, origin };
-    if (!values.keyword && values.page === undefined && values.x === undefined) opts.position = undefined;
+    opts.straddle = { side: values.straddle, every: num(values.every, 'every'), y: num(values.y, 'y'), unit, origin };
   }
   if (values['no-print'] || values['no-copy']) {
     opts.permissions = {
@@ -280,6 +284,25 @@ async function sign(args: string[]): Promise<void> {
   }
   const r = await signPdfDetailed({ path: input }, opts);
   process.stderr.write(`已签章 signed: ${output} (field ${r.fieldName}, ${r.widgets} widget(s))\n`);
+}
+
+/** Empty signature fields from a JSON array of EmptyFieldSpec (absolute or relative placement). */
+async function fields(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { in: { type: 'string' }, out: { type: 'string' }, spec: { type: 'string' } },
+  });
+  const input = need(values.in, 'in');
+  const output = need(values.out, 'out');
+  let specs: EmptyFieldSpec[];
+  try {
+    specs = JSON.parse(read(need(values.spec, 'spec')).toString('utf8'));
+  } catch (e) {
+    if (e instanceof SealError) throw e;
+    throw new UsageError(`--spec 须为 JSON 数组 (--spec must be a JSON array): ${(e as Error).message}`);
+  }
+  const r = await addSignatureFields({ path: input }, specs, { output });
+  process.stderr.write(`已添加签名域 added fields: ${r.fields.map((f) => `${f.name}@${f.page}`).join(', ')}\n`);
 }
 
 async function verify(args: string[]): Promise<number> {
@@ -319,6 +342,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'sign':
         await sign(rest);
+        return 0;
+      case 'fields':
+        await fields(rest);
         return 0;
       case 'verify':
         return await verify(rest);

@@ -113,7 +113,33 @@ describe('jiyue-seal CLI', () => {
     );
     expect(straddle.code, straddle.err).toBe(0);
 
-    const v = cli('verify', p('d.pdf'), '--json', '--trust', p('ca-rsa.pem'), '--trust', p('ca-sm2.pem'));
+    writeFileSync(
+      p('fields.json'),
+      JSON.stringify([
+        { name: 'Applicant', page: 1, x: 50, y: 250, width: 40, height: 40 },
+        { name: 'Office', relativeTo: 'Applicant', placement: 'right', gap: 10, width: 40, height: 40 },
+      ]),
+    );
+    const f = cli('fields', '--in', p('d.pdf'), '--out', p('e.pdf'), '--spec', p('fields.json'));
+    expect(f.code, f.err).toBe(0);
+    const intoField = cli(
+      'sign',
+      '--in',
+      p('e.pdf'),
+      '--out',
+      p('f.pdf'),
+      '--key',
+      p('sm2.key'),
+      '--cert',
+      p('sm2.pem'),
+      '--image',
+      p('seal.png'),
+      '--field',
+      'Office',
+    );
+    expect(intoField.code, intoField.err).toBe(0);
+
+    const v = cli('verify', p('f.pdf'), '--json', '--trust', p('ca-rsa.pem'), '--trust', p('ca-sm2.pem'));
     expect(v.code, v.err).toBe(0);
     const report = JSON.parse(v.out);
     expect(
@@ -126,8 +152,10 @@ describe('jiyue-seal CLI', () => {
       ['rsa', true, true],
       ['sm2', true, true],
       ['rsa', true, true],
+      ['sm2', true, true],
     ]);
     expect(report.signatures[0].signer).toBe('新乡市行政审批和政务信息管理局');
+    expect(report.signatures[3].fieldName).toBe('Office');
     if (hasTool('pdfsig')) expect(pdfsig(p('b.pdf'))).toMatch(/Signature is Valid/);
     const text = cli('verify', p('d.pdf'));
     expect(text.out).toMatch(/签名有效/);

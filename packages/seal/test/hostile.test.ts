@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SealError, signPdf, verifyPdf } from '../src/index.js';
 import { PdfReader } from '../src/pdf/reader.js';
 import { BufferSource } from '../src/pdf/source.js';
-import { makeIdentity, pdfLibDoc, type TestIdentity, tempDir, testSeal } from './helpers.js';
+import { hasTool, hybridXref, makeIdentity, pdfLibDoc, qpdf, type TestIdentity, tempDir, testSeal } from './helpers.js';
 
 const tmp = tempDir();
 let id: TestIdentity;
@@ -216,7 +216,13 @@ describe('parser fuzzing (fixed seed)', () => {
   const iterations = Number(process.env.SEAL_FUZZ_ITERATIONS ?? 300);
   it(`survives ${iterations} mutated files with only typed errors`, { timeout: 600_000 }, async () => {
     const once = await signPdf(streams, { signer: id.signer, image: seal, position: { page: 1, x: 50, y: 50 } });
-    const bases = [classic, streams, once];
+    const bases = [classic, streams, once, hybridXref(streams)];
+    if (hasTool('qpdf')) {
+      // encrypted (AES-256, object streams): exercises the decryption paths too
+      bases.push(
+        qpdf(tmp.dir, classic, ['--object-streams=generate', '--encrypt', '', 'owner', '256', '--'], 'fuzz-aes'),
+      );
+    }
     const rnd = prng(Number(process.env.SEAL_FUZZ_SEED ?? 20261128));
     const outcomes = { ok: 0, refused: 0 };
     for (let i = 0; i < iterations; i++) {

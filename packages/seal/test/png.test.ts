@@ -45,4 +45,19 @@ describe('the lean PNG decoder of the signing path', () => {
     expect(decodeSimplePng(gif)).toBeUndefined();
     expect(decodeSimplePng(Buffer.from('not a png'))).toBeUndefined();
   });
+
+  it('never throws on corrupted PNGs (it declines them instead)', async () => {
+    const { png } = await generateSealImage({ type: 'square', name: '张三', dpi: 150 });
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    for (let i = 0; i < 300; i++) {
+      const b = Buffer.from(png.subarray(0, i % 3 === 0 ? Math.floor(rnd() * png.length) : png.length));
+      for (let k = 0; k < 4; k++) b[8 + Math.floor(rnd() * Math.max(1, b.length - 8))] = Math.floor(rnd() * 256);
+      const d = decodeSimplePng(b);
+      if (d) expect(d.rgba.length).toBe(d.width * d.height * 4);
+    }
+  });
 });

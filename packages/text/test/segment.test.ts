@@ -82,6 +82,29 @@ describe('segmentForSearch (搜索引擎模式)', () => {
     ]);
   });
 
+  it('on every news paragraph, contains the precise-mode words in order, each after its parts', () => {
+    const seg = new Segmenter();
+    for (const paragraph of Object.values(NEWS)) {
+      const words = seg.words(paragraph);
+      const tokens = seg.cutForSearch(paragraph);
+      // Walk the tokens: each is either the next precise word or a part of the word that follows.
+      let next = 0;
+      let pending: string[] = [];
+      for (const token of tokens) {
+        if (token !== words[next]) {
+          pending.push(token);
+          continue;
+        }
+        for (const part of pending) expect(token).toContain(part);
+        pending = [];
+        next++;
+      }
+      expect(next).toBe(words.length);
+      expect(pending).toEqual([]);
+      expect(tokens.length).toBeGreaterThan(words.length);
+    }
+  });
+
   it('lower-cases Latin words and keeps numbers', () => {
     expect(segmentForSearch('新乡市 APP 2026年')).toEqual(['新乡', '新乡市', 'app', '2026', '年']);
   });

@@ -54,6 +54,10 @@ describe('audit log', () => {
     expect((await t.kernel.audit.verify()).ok).toBe(true);
   });
 
+  it('refuses to record outside a transaction', async () => {
+    await expect(t.kernel.audit.record(t.kernel.db as any, entry(50))).rejects.toThrow(/transaction/);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE at the database', async () => {
     await expect(sql`update audit_log set summary = 'x' where seq = 1`.execute(t.kernel.db)).rejects.toThrow(
       /append-only/,

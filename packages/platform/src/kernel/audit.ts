@@ -147,6 +147,10 @@ export class AuditLog {
 
   /** Appends one entry inside the caller's transaction: rolled back with it, never half-written. */
   async record(tx: Tx, entry: AuditEntry): Promise<number> {
+    // Outside a transaction the advisory lock would be released before the insert, letting two
+    // appends pick the same predecessor and fork the chain.
+    if (!tx.isTransaction)
+      throw new Error('audit.record must be called with a transaction (db.transaction().execute(tx => …))');
     await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(tx);
     const last = await tx
       .selectFrom('audit_log')

@@ -58,6 +58,21 @@ describe('database', () => {
     expect(rows).toEqual([]);
   });
 
+  it('does not report success for a transaction whose failed statement was caught', async () => {
+    await expect(
+      database.db.transaction().execute(async (tx) => {
+        await tx.insertInto('items').values({ name: 'aborted-1' }).execute();
+        await tx
+          .insertInto('items')
+          .values({ name: 'aborted-1' })
+          .execute()
+          .catch(() => {});
+      }),
+    ).rejects.toThrow(/abort|rolled back/i);
+    const rows = await database.db.selectFrom('items').select('name').where('name', '=', 'aborted-1').execute();
+    expect(rows).toEqual([]);
+  });
+
   it('keeps concurrent transactions isolated from each other', async () => {
     // On PGlite (one session) the driver must serialize whole transactions; if it interleaved
     // statements, the second transaction's rollback would also undo the first one's insert.

@@ -85,7 +85,10 @@ class PGliteConnection implements DatabaseConnection {
     // statements in one string (migrations rely on that); with parameters, one prepared statement.
     if (compiled.parameters.length === 0) {
       const results = await this.client.exec(compiled.sql);
-      const last = results[results.length - 1];
+      const last = results[results.length - 1] as (typeof results)[number] & { command?: string };
+      // Lets commitTransaction see that PostgreSQL answered COMMIT with ROLLBACK.
+      if (last?.command === 'ROLLBACK' || last?.command === 'COMMIT')
+        return { rows: [{ command: last.command }] as R[] };
       return {
         rows: (last?.rows ?? []) as R[],
         numAffectedRows: last?.affectedRows !== undefined ? BigInt(last.affectedRows) : undefined,
@@ -139,7 +142,14 @@ class PGliteDriver implements Driver {
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
+    const { rows } = await connection.executeQuery<{ command?: string }>(CompiledQuery.raw('commit'));
+    // A statement failed earlier and its error was caught: PostgreSQL rolled everything back.
+    // Like Kysely's PostgresDriver, report it instead of letting the caller believe it committed.
+    if (rows[0]?.command === 'ROLLBACK') {
+      const err = new Error('transaction was aborted by an earlier failed statement and has been rolled back');
+      err.name = 'AbortedTransactionError';
+      throw err;
+    }
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {

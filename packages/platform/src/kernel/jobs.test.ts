@@ -150,6 +150,13 @@ describe('jobs', () => {
     expect(cronJobs).toHaveLength(2);
   });
 
+  it('refuses a cron schedule for a job type nobody handles, or a bad expression', async () => {
+    const q = new JobQueue(t.kernel.db);
+    q.schedule({ name: 'x', schedule: '0 3 * * *', job: 'nobody.handles' });
+    expect(() => q.checkSchedules()).toThrow(/no handler/);
+    expect(() => q.schedule({ name: 'y', schedule: 'every full moon', job: 'worker.echo' })).toThrow();
+  });
+
   it('refuses to enqueue a type nobody handles', async () => {
     await expect(t.kernel.jobs.enqueue(t.kernel.db, 'worker.nope', {})).rejects.toThrow(/no handler/);
   });

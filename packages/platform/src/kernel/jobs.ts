@@ -165,6 +165,13 @@ export class JobQueue {
     this.crons.push(def);
   }
 
+  /** Fails start-up when a cron schedule names a job type no module handles. */
+  checkSchedules(): void {
+    for (const def of this.crons) {
+      if (!this.handlers.has(def.job)) throw new Error(`cron ${def.name}: no handler for job type "${def.job}"`);
+    }
+  }
+
   /** Inserts a job with the caller's transaction (or the plain db); returns its id. */
   async enqueue(txOrDb: Tx | Db, type: string, payload: unknown, options: EnqueueOptions = {}): Promise<string> {
     if (!this.handlers.has(type)) throw new Error(`enqueue: no handler registered for job type "${type}"`);

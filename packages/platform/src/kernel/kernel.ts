@@ -89,6 +89,7 @@ export function createKernel(options: KernelOptions): Kernel {
     for (const def of m.cron ?? []) kernel.jobs.schedule(def);
     for (const [name, handler] of Object.entries(m.events ?? {})) kernel.events.on(name, `${m.name}:${name}`, handler);
   }
+  kernel.jobs.checkSchedules();
   return kernel;
 }
 

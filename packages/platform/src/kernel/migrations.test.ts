@@ -60,6 +60,21 @@ describe('migrations', () => {
     expect(names).not.toContain('alpha/003_after');
   });
 
+  it('applies a migration once when two nodes migrate at the same time', async () => {
+    let runs = 0;
+    const counted = {
+      name: '001_counted',
+      up: async (db: any) => {
+        runs += 1;
+        await sql`create table mig_counted (id int)`.execute(db);
+      },
+    };
+    const plan = [{ module: 'delta', migrations: [counted] }];
+    const [a, b] = await Promise.all([migrate(database.db, plan), migrate(database.db, plan)]);
+    expect(runs).toBe(1);
+    expect([...a, ...b]).toEqual([{ module: 'delta', name: '001_counted' }]);
+  });
+
   it('refuses duplicate names within a module', async () => {
     await expect(migrate(database.db, [{ module: 'gamma', migrations: [first, first] }])).rejects.toThrow(/duplicate/);
   });

@@ -21,13 +21,17 @@ export interface AppliedMigration {
 const MIGRATION_LOCK_KEY = 7_346_201;
 
 async function ensureTable(db: Db): Promise<void> {
-  await sql`
-    create table if not exists kernel_migrations (
-      module text not null,
-      name text not null,
-      applied_at timestamptz not null default now(),
-      primary key (module, name)
-    )`.execute(db);
+  // Under the lock: two nodes running `create table if not exists` at once can still collide.
+  await db.transaction().execute(async (tx) => {
+    await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(tx);
+    await sql`
+      create table if not exists kernel_migrations (
+        module text not null,
+        name text not null,
+        applied_at timestamptz not null default now(),
+        primary key (module, name)
+      )`.execute(tx);
+  });
 }
 
 function checkNames(list: ModuleMigrations): void {

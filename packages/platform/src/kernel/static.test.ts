@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +7,9 @@ import { createTestApp, type TestApp } from './testing.js';
 describe('console static serving', () => {
   let t: TestApp;
   let missing: TestApp;
+  let dist: string;
   beforeAll(async () => {
-    const dist = mkdtempSync(path.join(tmpdir(), 'jiyue-dist-'));
+    dist = mkdtempSync(path.join(tmpdir(), 'jiyue-dist-'));
     writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>集约</title><div id="root"></div>');
     mkdirSync(path.join(dist, 'assets'));
     writeFileSync(path.join(dist, 'assets', 'app.js'), 'console.log("app")');
@@ -19,6 +20,7 @@ describe('console static serving', () => {
   });
   afterAll(async () => {
     await Promise.all([t?.close(), missing?.close()]);
+    rmSync(dist, { recursive: true, force: true });
   });
 
   it('serves built files under /admin', async () => {

@@ -32,6 +32,7 @@ export function decodeSimplePng(buf: Buffer): DecodedPng | undefined {
     const data = buf.subarray(p + 8, p + 8 + len);
     if (data.length !== len) return undefined;
     if (type === 'IHDR') {
+      if (len < 13) return undefined;
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
       const [depth, colorType, , , interlace] = data.subarray(8, 13);
@@ -45,7 +46,7 @@ export function decodeSimplePng(buf: Buffer): DecodedPng | undefined {
         height === 0
       )
         return undefined;
-    } else if (type === 'pHYs' && data[8] === 1) {
+    } else if (type === 'pHYs' && len >= 9 && data[8] === 1) {
       dpi = Math.round(data.readUInt32BE(0) * 0.0254);
     } else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') break;

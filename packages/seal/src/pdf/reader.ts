@@ -142,19 +142,27 @@ export class PdfReader {
     let p = off + this.source.read(off, 16).toString('latin1').indexOf('xref') + 4;
     let total = 0;
     for (;;) {
-      const win = this.source.read(p, 64);
-      const lx = new Lexer(win, p, p + win.length >= size);
-      lx.skipWs();
-      const w = lx.word();
+      // a subsection header "first count", or the trailer keyword; the window grows if a token is long
+      const head = this.readWindowed(
+        p,
+        (lx) => {
+          lx.skipWs();
+          const word = lx.word();
+          if (word === 'trailer' || !/^\d{1,10}$/.test(word)) return { word, count: 0, pos: lx.filePos };
+          const n = lx.readInt();
+          lx.skipWs();
+          return { word, count: n, pos: lx.filePos };
+        },
+        64,
+      );
+      const w = head.word;
       if (w === 'trailer') {
-        const tw = this.readWindowed(lx.filePos, (l) => l.parse());
+        const tw = this.readWindowed(head.pos, (l) => l.parse());
         if (!(tw instanceof PdfDict)) throw xrefCorrupt('trailer 不是字典', 'trailer is not a dictionary');
         return this.tableSection(off, tw, subs);
       }
       if (!/^\d{1,10}$/.test(w)) throw xrefCorrupt(`意外的内容 "${w.slice(0, 16)}"`, `unexpected "${w.slice(0, 16)}"`);
-      const count = lx.readInt();
-      lx.skipWs();
-      const pos = lx.filePos;
+      const { count, pos } = head;
       total += count;
       if (pos + 20 * count > size || total > size / 18) {
         throw xrefCorrupt(`条目数 ${count} 超过文件大小`, `entry count ${count} exceeds the file size`);

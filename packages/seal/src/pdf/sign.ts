@@ -21,6 +21,7 @@ import {
 import { type PermissionOptions, restrictPermissions } from './protect.js';
 import type { PageInfo, PdfReader } from './reader.js';
 import { PdfReader as Reader } from './reader.js';
+import { BufferSource } from './source.js';
 import { IncrementalWriter } from './writer.js';
 
 export interface BarcodeSpec {
@@ -160,12 +161,12 @@ async function signWithReader(reader: PdfReader, opts: SignPdfOptions): Promise<
   form.setSigFlags(3);
   form.commit();
 
-  const { bytes, byteRange } = await buildSigned(reader, w, sigRef, sigSize, opts, subFilter, when);
+  const { bytes, whole, byteRange } = await buildSigned(reader, w, sigRef, sigSize, opts, subFilter, when);
   const result: SignPdfResult = { fieldName, byteRange, widgets: widgets.length };
   if (opts.output) {
     writeOutput(reader.source, bytes, opts.output);
     result.path = opts.output;
-  } else result.pdf = concatOutput(reader.source, bytes);
+  } else result.pdf = whole ?? concatOutput(reader.source, bytes);
   return result;
 }
 
@@ -242,9 +243,20 @@ async function buildSigned(
   opts: SignPdfOptions,
   subFilter: SubFilter,
   when: Date,
-): Promise<{ bytes: Buffer; byteRange: [number, number, number, number] }> {
-  const { bytes, spans } = w.build();
-  const base = reader.source.size;
+): Promise<{ bytes: Buffer; whole?: Buffer; byteRange: [number, number, number, number] }> {
+  const { parts, length, spans } = w.buildParts();
+  const src = reader.source;
+  const base = src.size;
+  // In memory, the update is assembled directly behind a copy of the input: one allocation, one copy.
+  let whole: Buffer | undefined;
+  let bytes: Buffer;
+  if (!opts.output && src instanceof BufferSource) {
+    whole = Buffer.allocUnsafe(base + length);
+    src.buf.copy(whole, 0);
+    bytes = whole.subarray(base);
+  } else bytes = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const part of parts) at += part.copy(bytes, at);
   const [s0, s1] = spans.get(sigRef.num)!;
   const brAt = bytes.indexOf(`/ByteRange ${BYTE_RANGE_PLACEHOLDER}`, s0, 'latin1') + '/ByteRange '.length;
   const cAt = bytes.indexOf('/Contents <', s0, 'latin1') + '/Contents '.length;
@@ -275,7 +287,7 @@ async function buildSigned(
     );
   }
   bytes.write(cms.toString('hex'), cAt + 1, 'latin1');
-  return { bytes, byteRange };
+  return { bytes, whole, byteRange };
 }
 
 /** maxCmsLength builds a whole CMS to measure it; a signer's bound never changes, so remember it. */

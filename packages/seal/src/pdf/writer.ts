@@ -46,6 +46,12 @@ export class IncrementalWriter {
    * with one, so the first "n 0 obj" starts on its own line.
    */
   build(): { bytes: Buffer; spans: Map<number, [number, number]> } {
+    const { parts, length, spans } = this.buildParts();
+    return { bytes: Buffer.concat(parts, length), spans };
+  }
+
+  /** Like build(), but leaves the pieces unjoined so the caller can copy them straight into the output. */
+  buildParts(): { parts: Buffer[]; length: number; spans: Map<number, [number, number]> } {
     const src = this.reader.source;
     const base = src.size;
     const last = src.read(base - 1, 1)[0];
@@ -98,7 +104,7 @@ export class IncrementalWriter {
       push(data);
       push(Buffer.from(`\nendstream\nendobj\nstartxref\n${xrefStart}\n%%EOF\n`, 'latin1'));
     }
-    return { bytes: Buffer.concat(parts, len), spans };
+    return { parts, length: len, spans };
   }
 }
 

@@ -181,7 +181,14 @@ class LoginFailure extends Error {
   }
 }
 
-const invalidCredentials = () => unauthorized('invalid_credentials', '账号或口令错误');
+/**
+ * The same answer for an unknown account and a wrong password, so the reply never tells an
+ * attacker which accounts exist; the lockout rule is stated instead of a per-account countdown.
+ */
+const invalidCredentials = (policy: PasswordPolicy) =>
+  new AppError(401, 'invalid_credentials', '账号或口令错误', {
+    detail: `连续 ${policy.maxFailures} 次登录失败将锁定账号 ${policy.lockoutMinutes} 分钟`,
+  });
 
 function lockedError(until: Date) {
   return new AppError(423, 'account_locked', '账号已锁定', {
@@ -213,10 +220,7 @@ async function registerFailure(
       .execute();
     return lockedError(until);
   }
-  return new AppError(error.status, error.code, error.title, {
-    detail: `还可尝试 ${policy.maxFailures - failures} 次`,
-    extra: error.extra,
-  });
+  return error;
 }
 
 async function secondFactor(
@@ -295,12 +299,12 @@ async function authenticate(kernel: Kernel, policy: PasswordPolicy, input: Login
   const user = await findLoginUser(kernel.db, input.username);
   if (!user) {
     await verifyPassword(await dummyPasswordHash(), input.password);
-    throw new LoginFailure(invalidCredentials(), null);
+    throw new LoginFailure(invalidCredentials(policy), null);
   }
   if (user.locked_until && user.locked_until.getTime() > Date.now())
     throw new LoginFailure(lockedError(user.locked_until), user.id);
   if (!(await verifyPassword(user.password_hash, input.password))) {
-    throw new LoginFailure(await registerFailure(kernel, policy, user, invalidCredentials()), user.id);
+    throw new LoginFailure(await registerFailure(kernel, policy, user, invalidCredentials(policy)), user.id);
   }
   if (user.status === 'disabled') throw new LoginFailure(new AppError(403, 'account_disabled', '账号已停用'), user.id);
   if (user.org_status === 'disabled')
