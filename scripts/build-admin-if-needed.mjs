@@ -41,7 +41,12 @@ if (distTime >= sourceTime) {
 
 console.log(distTime ? 'build-admin: console sources changed; rebuilding…' : 'build-admin: building the console…');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const result = spawnSync(npm, ['run', 'build', '--prefix', admin], { cwd: root, stdio: 'inherit' });
+// Vitest and some shells export NODE_ENV=test/development; the served console must be a production build.
+const result = spawnSync(npm, ['run', 'build', '--prefix', admin], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, NODE_ENV: 'production' },
+});
 if (result.status !== 0) {
   // The API server does not need the console, so a broken console build must not stop it from
   // starting; /admin then answers 503 console_not_built (or serves the previous build).

@@ -130,4 +130,21 @@ describe('jiyue CLI', { timeout: 240_000 }, () => {
     }
     expect(await exited, out).toBe(0);
   });
+
+  // Runs after `start`, which seeded the demo users.
+  it('appoints a built-in administrator, refusing a second admin role for one person (三权分立)', async () => {
+    const appointed = await run(['appoint', 'jyj_editor', 'auditor']);
+    expect(appointed.out).toContain('已任命 jyj_editor 为 auditor');
+    expect(appointed.code).toBe(0);
+    const refused = await run(['appoint', 'jyj_editor', 'secadmin']);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain('三权分立');
+    expect((await run(['appoint', 'jyj_editor'])).code).toBe(2);
+    await withDatabase(async ({ db }) => {
+      const { rows } = await sql<{ action: string; summary: string }>`
+        select action, summary from audit_log order by seq desc limit 1`.execute(db);
+      expect(rows[0]).toMatchObject({ action: 'grant' });
+      expect(rows[0]?.summary).toContain('任命');
+    });
+  });
 });

@@ -19,6 +19,8 @@ const USAGE = `用法: jiyue <命令>
   start         启动服务（应用迁移、首次启动时初始化数据、监听 PORT）
   migrate       只应用数据库迁移，然后退出
   audit:check   校验审计日志哈希链；链断裂时以非零状态退出
+  appoint <账号> <sysadmin|secadmin|auditor>
+                任命内置管理员（三权分立：安全管理员、审计管理员只能由运维人员在服务器上任命）
   help          显示本帮助
 `;
 
@@ -60,6 +62,47 @@ async function auditCheckCommand(): Promise<number> {
   }
 }
 
+/**
+ * 三权分立 leaves no administrator able to hand out the 安全管理员 or 审计管理员 role, so an
+ * operator with access to the server appoints them here (audited as 系统).
+ */
+async function appointCommand(username: string | undefined, role: string | undefined): Promise<number> {
+  if (!username || !role) {
+    console.error(`用法: jiyue appoint <账号> <sysadmin|secadmin|auditor>`);
+    return 2;
+  }
+  const config = loadConfig(process.env);
+  const { openDatabase, migrateAll, modules } = await loadRuntime();
+  const [{ createKernel }, { appointAdministrator }, { default: pino }] = await Promise.all([
+    import('./kernel/kernel.js'),
+    import('./modules/identity/index.js'),
+    import('pino'),
+  ]);
+  const database = await openDatabase(config);
+  try {
+    await migrateAll(database.db, modules);
+    const kernel = createKernel({
+      config,
+      db: database.db,
+      dbKind: database.kind,
+      log: pino({ level: 'warn' }),
+      modules: [...modules],
+    });
+    const result = await appointAdministrator(kernel, username, role);
+    console.log(`已任命 ${result.username} 为 ${result.role}。`);
+    return 0;
+  } catch (err) {
+    const problem = err as { title?: string; detail?: string };
+    if (problem.title) {
+      console.error(`任命失败: ${problem.title}${problem.detail ? `（${problem.detail}）` : ''}`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await database.close();
+  }
+}
+
 async function run(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'help';
   switch (command) {
@@ -73,6 +116,8 @@ async function run(argv: string[]): Promise<number> {
       return migrateCommand();
     case 'audit:check':
       return auditCheckCommand();
+    case 'appoint':
+      return appointCommand(argv[1], argv[2]);
     case 'help':
     case '--help':
     case '-h':

@@ -19,6 +19,7 @@ import {
   type Unit,
   verifyPdf,
 } from './index.js';
+import { isOfdFile, OFD_USAGE, ofdSignCommand, ofdVerifyCommand } from './ofd/cli.js';
 
 const USAGE = `jiyue-seal — 电子印章 (electronic seal) tool
 
@@ -39,7 +40,7 @@ const USAGE = `jiyue-seal — 电子印章 (electronic seal) tool
 
 Coordinates: (x, y) is the centre of the seal, measured from the top-left corner of the page
 (--origin bottom-left for PDF user space), in millimetres (--unit pt for points).
-`;
+${OFD_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -341,12 +342,17 @@ export async function main(argv: string[]): Promise<number> {
         await image(rest);
         return 0;
       case 'sign':
+        if (isOfdFile(rest[rest.indexOf('--in') + 1])) {
+          await ofdSignCommand(rest);
+          return 0;
+        }
         await sign(rest);
         return 0;
       case 'fields':
         await fields(rest);
         return 0;
       case 'verify':
+        if (rest.some(isOfdFile)) return await ofdVerifyCommand(rest);
         return await verify(rest);
       case undefined:
       case 'help':

@@ -7,6 +7,7 @@ import { type SignPdfOptions, type SignPdfResult, signPdf as signPdfDetailed } f
 
 export * from './crypto/index.js';
 export * from './image/index.js';
+export * from './ofd/index.js';
 export { type FieldInfo, listFields } from './pdf/acroform.js';
 export { isSealError, SealError, type SealErrorCode } from './pdf/errors.js';
 export { type AddFieldsResult, addSignatureFields, type EmptyFieldSpec } from './pdf/fields.js';

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { createRequire } from 'node:module';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateBarcode, type SealImageError, SerialNumberGenerator } from './index.js';
 
 // jsqr is CommonJS whose typings declare an ES default export; require() gives the function under either view.

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import * as fontkit from 'fontkit';
 import type { Font } from 'fontkit';
+import * as fontkit from 'fontkit';
 import { SealImageError } from './errors.js';
 
 /**

@@ -1,6 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findKeyword, type KeywordSearchError, type KeywordBox } from './index.js';
-import { chromePdf, libreOfficePdf, pdfLibCjkPdf, popplerWords, predefinedCMapPdf, which, type PopplerWord } from './test-pdfs.js';
+import { findKeyword, type KeywordBox, type KeywordSearchError } from './index.js';
+import {
+  chromePdf,
+  libreOfficePdf,
+  type PopplerWord,
+  pdfLibCjkPdf,
+  popplerWords,
+  predefinedCMapPdf,
+  which,
+} from './test-pdfs.js';
 
 const KEYWORD = '新乡市';
 
@@ -152,7 +160,11 @@ describe('findKeyword with a predefined CJK CMap (non-embedded STSong-Light, Uni
 
 describe('findKeyword input errors', () => {
   it('rejects non-PDF input, broken PDFs and empty keywords with stable codes', async () => {
-    const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: KeywordSearchError) => e.code);
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: KeywordSearchError) => e.code,
+      );
     expect(await code(findKeyword(Buffer.from('PK\u0003\u0004 this is a zip'), KEYWORD))).toBe('NOT_A_PDF');
     expect(await code(findKeyword(Buffer.alloc(0), KEYWORD))).toBe('NOT_A_PDF');
     expect(await code(findKeyword(Buffer.from('%PDF-1.7\n%%EOF garbage'), KEYWORD))).toBe('PDF_UNREADABLE');

@@ -73,7 +73,9 @@ export async function findKeyword(
   keyword: string,
   opts: FindKeywordOptions = {},
 ): Promise<KeywordBox[]> {
-  const needle = normalizeForSearch(keyword ?? '').map((c) => c.text).join('');
+  const needle = normalizeForSearch(keyword ?? '')
+    .map((c) => c.text)
+    .join('');
   if (!needle) throw new KeywordSearchError('INVALID_KEYWORD', '关键字不能为空');
   const occurrence = opts.occurrence ?? 1;
   if (occurrence !== 'all' && (!Number.isInteger(occurrence) || occurrence < 1)) {
@@ -131,7 +133,8 @@ export async function findKeyword(
 
 /** The header may follow up to 1 KB of junk, which readers accept, so the check does too. */
 function assertPdfHeader(pdf: Buffer | Uint8Array): void {
-  if (!(pdf instanceof Uint8Array) || pdf.byteLength === 0) throw new KeywordSearchError('NOT_A_PDF', '输入不是 PDF 文件 (为空或不是二进制数据)');
+  if (!(pdf instanceof Uint8Array) || pdf.byteLength === 0)
+    throw new KeywordSearchError('NOT_A_PDF', '输入不是 PDF 文件 (为空或不是二进制数据)');
   const head = Buffer.from(pdf.buffer, pdf.byteOffset, Math.min(pdf.byteLength, 1024)).toString('latin1');
   if (!head.includes('%PDF-')) throw new KeywordSearchError('NOT_A_PDF', '输入不是 PDF 文件 (缺少 %PDF- 文件头)');
 }
@@ -185,7 +188,11 @@ interface Rect {
  * The box of a match. A match split over several items is the union of its parts on the first part's line; when a
  * keyword wraps onto the next line only the first line's part is returned, which is where a seal would go.
  */
-function boxOfMatch(items: TextItemLike[], styles: Record<string, { ascent?: number; descent?: number; vertical?: boolean }>, match: CharRef[]): Rect {
+function boxOfMatch(
+  items: TextItemLike[],
+  styles: Record<string, { ascent?: number; descent?: number; vertical?: boolean }>,
+  match: CharRef[],
+): Rect {
   const parts = new Map<number, { start: number; end: number }>();
   for (const ref of match) {
     const p = parts.get(ref.item);
@@ -196,11 +203,13 @@ function boxOfMatch(items: TextItemLike[], styles: Record<string, { ascent?: num
   for (const [index, range] of parts) {
     const item = items[index];
     const style = styles[item.fontName] ?? {};
-    rects.push(rectOfRange(item, range.start, range.end, {
-      ascent: clampNumber(style.ascent, 0.5, 1.2, 0.88),
-      descent: clampNumber(style.descent, -0.5, 0, -0.12),
-      vertical: Boolean(style.vertical),
-    }));
+    rects.push(
+      rectOfRange(item, range.start, range.end, {
+        ascent: clampNumber(style.ascent, 0.5, 1.2, 0.88),
+        descent: clampNumber(style.descent, -0.5, 0, -0.12),
+        vertical: Boolean(style.vertical),
+      }),
+    );
   }
   const first = rects[0];
   const sameLine = rects.filter((r) => Math.abs(r.baseline - first.baseline) < first.size * 0.5);
@@ -258,7 +267,12 @@ function rectOfRange(item: TextItemLike, start: number, end: number, style: Font
   const pts = corners.map(([s, t]) => [e + s * ux + t * vx, f + s * uy + t * vy]);
   const xs = pts.map((p) => p[0]);
   const ys = pts.map((p) => p[1]);
-  const rect = { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys) };
+  const rect = {
+    x: Math.min(...xs),
+    y: Math.min(...ys),
+    width: Math.max(...xs) - Math.min(...xs),
+    height: Math.max(...ys) - Math.min(...ys),
+  };
   // Baseline measured along "up", so lines compare correctly on rotated text too.
   return { rect, baseline: e * vx + f * vy, size };
 }
@@ -266,7 +280,11 @@ function rectOfRange(item: TextItemLike, start: number, end: number, style: Font
 /** East Asian wide characters occupy a full em; spaces about a quarter (CJK and Latin fonts alike); the rest half. */
 function charWeight(ch: string): number {
   if (/\s/u.test(ch)) return 0.25;
-  return /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[\u{20000}-\u{3fffd}]/u.test(ch) ? 1 : 0.5;
+  return /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[\u{20000}-\u{3fffd}]/u.test(
+    ch,
+  )
+    ? 1
+    : 0.5;
 }
 
 /** Intersection area over the smaller box's area. */
@@ -284,4 +302,3 @@ function union(rects: Rect[]): Rect {
   const y1 = Math.max(...rects.map((r) => r.y + r.height));
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
-

@@ -1,7 +1,14 @@
 import { inflateSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { generateSealImage, inspectSealImage, prepareSealImage, type SealImageError, sliceImageVertical, splitPngAlpha } from './index.js';
+import { describe, expect, it } from 'vitest';
+import {
+  generateSealImage,
+  inspectSealImage,
+  prepareSealImage,
+  type SealImageError,
+  sliceImageVertical,
+  splitPngAlpha,
+} from './index.js';
 
 /** A "scanned" seal: a red disc with soft edges on white paper, no alpha channel. */
 async function scannedSeal(format: 'png' | 'jpeg' | 'gif' = 'png') {
@@ -27,7 +34,14 @@ function withoutChunk(png: Buffer, type: string): Buffer {
 describe('inspectSealImage', () => {
   it('reports a generated seal as transparent PNG with its dpi', async () => {
     const seal = await generateSealImage({ type: 'round', name: '新乡市人民政府', dpi: 300 });
-    expect(await inspectSealImage(seal.png)).toEqual({ format: 'png', widthPx: 496, heightPx: 496, hasAlpha: true, dpi: 300, opaqueBackground: false });
+    expect(await inspectSealImage(seal.png)).toEqual({
+      format: 'png',
+      widthPx: 496,
+      heightPx: 496,
+      hasAlpha: true,
+      dpi: 300,
+      opaqueBackground: false,
+    });
   });
 
   it('flags an opaque white background', async () => {
@@ -105,7 +119,8 @@ describe('splitPngAlpha and sliceImageVertical', () => {
     expect(widths.reduce((a, b) => a + b)).toBe(whole.width);
     expect(Math.max(...widths) - Math.min(...widths)).toBeLessThanOrEqual(1);
     // Row 100 of the strips, concatenated left to right, is row 100 of the whole image.
-    const row = (img: { width: number; alpha: Buffer }, y: number) => img.alpha.subarray(y * img.width, (y + 1) * img.width);
+    const row = (img: { width: number; alpha: Buffer }, y: number) =>
+      img.alpha.subarray(y * img.width, (y + 1) * img.width);
     expect(Buffer.concat(strips.map((s) => row(s, 100))).equals(row(whole, 100))).toBe(true);
     expect(strips.every((s) => inflateSync(s.rgbDeflated).length === s.width * s.height * 3)).toBe(true);
   });

@@ -58,7 +58,10 @@ async function decodeRgba(buf: Buffer): Promise<Rgba> {
 export async function inspectSealImage(buf: Buffer): Promise<SealImageInfo> {
   const meta = await metadataOf(buf);
   if (meta.format !== 'png' && meta.format !== 'gif') {
-    throw new SealImageError('UNSUPPORTED_IMAGE_FORMAT', `印章图片须为 PNG 或 GIF 格式，实际为 ${meta.format ?? '未知'}`);
+    throw new SealImageError(
+      'UNSUPPORTED_IMAGE_FORMAT',
+      `印章图片须为 PNG 或 GIF 格式，实际为 ${meta.format ?? '未知'}`,
+    );
   }
   const rgba = await decodeRgba(buf);
   return {
@@ -104,7 +107,9 @@ export async function prepareSealImage(buf: Buffer, opts: { removeWhiteBackgroun
   const info = await inspectSealImage(buf);
   const rgba = await decodeRgba(buf);
   if (opts.removeWhiteBackground) whiteToAlpha(rgba.data);
-  let out = sharp(rgba.data, { raw: { width: rgba.width, height: rgba.height, channels: 4 } }).png({ compressionLevel: 9 });
+  let out = sharp(rgba.data, { raw: { width: rgba.width, height: rgba.height, channels: 4 } }).png({
+    compressionLevel: 9,
+  });
   if (info.dpi) out = out.withDensity(info.dpi);
   return out.toBuffer();
 }
@@ -174,7 +179,8 @@ export async function splitPngAlpha(png: Buffer): Promise<PdfImageData> {
 export async function sliceImageVertical(png: Buffer, n: number): Promise<PdfImageData[]> {
   if (!Number.isInteger(n) || n < 1) throw new SealImageError('INVALID_SLICE_COUNT', `骑缝章分割数须为正整数: ${n}`);
   const rgba = await decodeRgba(png);
-  if (n > rgba.width) throw new SealImageError('INVALID_SLICE_COUNT', `骑缝章分割数 ${n} 超过图片宽度 ${rgba.width} 像素`);
+  if (n > rgba.width)
+    throw new SealImageError('INVALID_SLICE_COUNT', `骑缝章分割数 ${n} 超过图片宽度 ${rgba.width} 像素`);
   const edges = Array.from({ length: n + 1 }, (_, i) => Math.floor((i * rgba.width) / n));
   return Array.from({ length: n }, (_, i) => splitColumns(rgba, edges[i], edges[i + 1]));
 }

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { generateSealImage, squareSealCharacters, SealImageError } from './index.js';
+import { describe, expect, it } from 'vitest';
+import { generateSealImage, SealImageError, squareSealCharacters } from './index.js';
 
 async function rgbaOf(png: Buffer) {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -14,7 +14,12 @@ async function rgbaOf(png: Buffer) {
 const isSealRed = (p: { r: number; g: number; b: number; a: number }) => p.a > 200 && p.r > 200 && p.g < 60 && p.b < 60;
 
 describe('generateSealImage — round 公章', () => {
-  const opts = { type: 'round', name: '新乡市行政审批和政务信息管理局', bottomText: '业务专用章', code: '4107000012345' } as const;
+  const opts = {
+    type: 'round',
+    name: '新乡市行政审批和政务信息管理局',
+    bottomText: '业务专用章',
+    code: '4107000012345',
+  } as const;
 
   it('is a 42 mm RGBA PNG at 600 dpi with the resolution recorded', async () => {
     const seal = await generateSealImage(opts);
@@ -36,7 +41,12 @@ describe('generateSealImage — round 公章', () => {
       expect(isSealRed(at(c + r * Math.cos(a), c + r * Math.sin(a))), `rim at ${deg}°`).toBe(true);
     }
     expect(isSealRed(at(c, c))).toBe(true); // star centre
-    for (const [x, y] of [[1, 1], [info.width - 2, 1], [1, info.height - 2], [info.width - 2, info.height - 2]]) {
+    for (const [x, y] of [
+      [1, 1],
+      [info.width - 2, 1],
+      [1, info.height - 2],
+      [info.width - 2, info.height - 2],
+    ]) {
       expect(at(x, y).a).toBe(0);
     }
     // Just inside the rim, between star and text, the background stays transparent.
@@ -66,7 +76,13 @@ describe('generateSealImage — round 公章', () => {
   });
 
   it('honours size, dpi and colour', async () => {
-    const seal = await generateSealImage({ type: 'round', name: '新乡市财政局', sizeMm: 40, dpi: 300, color: '#0000ff' });
+    const seal = await generateSealImage({
+      type: 'round',
+      name: '新乡市财政局',
+      sizeMm: 40,
+      dpi: 300,
+      color: '#0000ff',
+    });
     expect(seal).toMatchObject({ widthMm: 40, widthPx: 472, heightPx: 472 });
     const { info, at } = await rgbaOf(seal.png);
     const p = at(info.width / 2, info.height / 2);
@@ -76,7 +92,12 @@ describe('generateSealImage — round 公章', () => {
 
 describe('generateSealImage — oval and square', () => {
   it('renders a 45×30 mm oval seal', async () => {
-    const seal = await generateSealImage({ type: 'oval', name: '新乡市财政局', bottomText: '财务专用章', code: '4107000012345' });
+    const seal = await generateSealImage({
+      type: 'oval',
+      name: '新乡市财政局',
+      bottomText: '财务专用章',
+      code: '4107000012345',
+    });
     expect(seal).toMatchObject({ widthMm: 45, heightMm: 30, widthPx: 1063, heightPx: 709 });
     const { info, at } = await rgbaOf(seal.png);
     expect(isSealRed(at(info.width / 2, 0.5 * (info.height / 30)))).toBe(true); // rim at the top
@@ -88,7 +109,12 @@ describe('generateSealImage — oval and square', () => {
     const seal = await generateSealImage({ type: 'square', name: '张三' });
     expect(seal).toMatchObject({ widthMm: 22, heightMm: 22, widthPx: 520, heightPx: 520 });
     const { info, at } = await rgbaOf(seal.png);
-    for (const [x, y] of [[3, 3], [info.width - 4, info.height - 4], [info.width / 2, 3]]) expect(isSealRed(at(x, y))).toBe(true);
+    for (const [x, y] of [
+      [3, 3],
+      [info.width - 4, info.height - 4],
+      [info.width / 2, 3],
+    ])
+      expect(isSealRed(at(x, y))).toBe(true);
   });
 
   it('lays out personal names in the traditional order', () => {

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import { glyphOutline, type FontWeight } from './font.js';
 import { SealImageError } from './errors.js';
+import { type FontWeight, glyphOutline } from './font.js';
 
 export type SealType = 'round' | 'oval' | 'square';
 
@@ -50,7 +50,8 @@ export async function generateSealImage(opts: SealImageOptions): Promise<SealIma
   const color = opts.color ?? DEFAULT_SEAL_COLOR;
   if (!/^#[0-9a-fA-F]{6}$/.test(color)) throw new SealImageError('INVALID_COLOR', `颜色须为 #rrggbb: ${color}`);
   const dpi = opts.dpi ?? DEFAULT_DPI;
-  if (!Number.isFinite(dpi) || dpi < 72 || dpi > 2400) throw new SealImageError('INVALID_DPI', `分辨率须在 72–2400 dpi 之间: ${dpi}`);
+  if (!Number.isFinite(dpi) || dpi < 72 || dpi > 2400)
+    throw new SealImageError('INVALID_DPI', `分辨率须在 72–2400 dpi 之间: ${dpi}`);
   const size = resolveSize(type, opts.sizeMm);
   if (opts.code !== undefined && !/^[0-9A-Za-z-]{1,20}$/.test(opts.code)) {
     throw new SealImageError('INVALID_SEAL_CODE', `印章编码只能包含数字、字母和连字符 (最多 20 位): ${opts.code}`);
@@ -189,9 +190,11 @@ function upperArcText(text: string, e: Ellipse, spanDeg: number, heightMm: numbe
   const chars = [...text];
   const half = (spanDeg / 2) * (Math.PI / 180);
   const { points, arcLength } = pointsAlongEllipse(e, -Math.PI / 2 - half, -Math.PI / 2 + half, chars.length);
-  const widthScale = clamp((arcLength / chars.length) * 0.9 / heightMm, 0.45, 1);
+  const widthScale = clamp(((arcLength / chars.length) * 0.9) / heightMm, 0.45, 1);
   return chars
-    .map((char, i) => glyphSvg({ char, cx: points[i].x, cy: points[i].y, rotateDeg: points[i].normalDeg, heightMm, widthScale }))
+    .map((char, i) =>
+      glyphSvg({ char, cx: points[i].x, cy: points[i].y, rotateDeg: points[i].normalDeg, heightMm, widthScale }),
+    )
     .join('');
 }
 
@@ -204,7 +207,9 @@ function lowerArcText(text: string, e: Ellipse, heightMm: number, widthScale: nu
   const half = Math.min(totalMm / e.rx / 2, (80 * Math.PI) / 180);
   const { points } = pointsAlongEllipse(e, Math.PI / 2 + half, Math.PI / 2 - half, chars.length);
   return chars
-    .map((char, i) => glyphSvg({ char, cx: points[i].x, cy: points[i].y, rotateDeg: points[i].normalDeg + 180, heightMm, widthScale }))
+    .map((char, i) =>
+      glyphSvg({ char, cx: points[i].x, cy: points[i].y, rotateDeg: points[i].normalDeg + 180, heightMm, widthScale }),
+    )
     .join('');
 }
 
@@ -264,9 +269,17 @@ function roundSealBody(diameterMm: number, name: string, bottomText?: string, co
 
 function ovalSealBody(size: Size, name: string, bottomText?: string, code?: string): string {
   const k = size.heightMm / 30;
-  const e: Ellipse = { cx: size.widthMm / 2, cy: size.heightMm / 2, rx: size.widthMm / 2 - 0.05, ry: size.heightMm / 2 - 0.05 };
+  const e: Ellipse = {
+    cx: size.widthMm / 2,
+    cy: size.heightMm / 2,
+    rx: size.widthMm / 2 - 0.05,
+    ry: size.heightMm / 2 - 0.05,
+  };
   const rim = 1 * k;
-  const parts = [ellipseRing(e, rim), ellipseRing({ ...e, rx: e.rx - rim - 0.6 * k, ry: e.ry - rim - 0.6 * k }, 0.3 * k)];
+  const parts = [
+    ellipseRing(e, rim),
+    ellipseRing({ ...e, rx: e.rx - rim - 0.6 * k, ry: e.ry - rim - 0.6 * k }, 0.3 * k),
+  ];
   const nameHeight = 4.6 * k;
   const inset = rim + 1.5 * k + nameHeight / 2;
   const nameChars = [...name].length;

@@ -32,8 +32,10 @@ export class SerialNumberGenerator {
   constructor(opts: SerialNumberOptions = {}) {
     this.prefix = opts.prefix ?? '';
     this.digits = opts.digits ?? 6;
-    if (!/^[0-9A-Za-z_-]*$/.test(this.prefix)) throw new SealImageError('INVALID_SERIAL_PREFIX', `流水号前缀只能包含字母、数字、- 和 _: ${this.prefix}`);
-    if (!Number.isInteger(this.digits) || this.digits < 1 || this.digits > 12) throw new SealImageError('INVALID_SERIAL_DIGITS', `流水号位数须为 1–12: ${this.digits}`);
+    if (!/^[0-9A-Za-z_-]*$/.test(this.prefix))
+      throw new SealImageError('INVALID_SERIAL_PREFIX', `流水号前缀只能包含字母、数字、- 和 _: ${this.prefix}`);
+    if (!Number.isInteger(this.digits) || this.digits < 1 || this.digits > 12)
+      throw new SealImageError('INVALID_SERIAL_DIGITS', `流水号位数须为 1–12: ${this.digits}`);
     this.stateFile = opts.stateFile;
     this.now = opts.now ?? (() => new Date());
   }
@@ -42,7 +44,8 @@ export class SerialNumberGenerator {
     const date = formatDate(this.now());
     const current = this.stateFile ? readState(this.stateFile) : this.state;
     const counter = current.date === date ? current.counter + 1 : 1;
-    if (counter >= 10 ** this.digits) throw new SealImageError('SERIAL_EXHAUSTED', `当日流水号已用尽 (${this.digits} 位)`);
+    if (counter >= 10 ** this.digits)
+      throw new SealImageError('SERIAL_EXHAUSTED', `当日流水号已用尽 (${this.digits} 位)`);
     this.state = { date, counter };
     if (this.stateFile) writeStateAtomically(this.stateFile, this.state);
     return `${this.prefix}${date}${String(counter).padStart(this.digits, '0')}`;

@@ -1,11 +1,11 @@
 // Test helper: real PDFs from several producers, for keyword positioning tests. Not part of the public API.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { PDFDocument, degrees, rgb } from 'pdf-lib';
 import fontkit from '@pdf-lib/fontkit';
+import { degrees, PDFDocument, rgb } from 'pdf-lib';
 
 const require = createRequire(import.meta.url);
 
@@ -34,7 +34,9 @@ export function libreOfficePdf(paragraphs: string[]): Buffer {
   if (!soffice) throw new Error('libreoffice not installed');
   const body = paragraphs
     .map((p) => {
-      const runs = p.split('**').map((t, i) => (i % 2 ? `<text:span text:style-name="B">${xmlEscape(t)}</text:span>` : xmlEscape(t)));
+      const runs = p
+        .split('**')
+        .map((t, i) => (i % 2 ? `<text:span text:style-name="B">${xmlEscape(t)}</text:span>` : xmlEscape(t)));
       // A leading form feed starts a new page.
       const style = p.startsWith('\f') ? 'PB' : 'P';
       return `<text:p text:style-name="${style}">${runs.join('').replace(/^\f/, '')}</text:p>`;
@@ -54,10 +56,22 @@ ${body}
 </office:text></office:body></office:document>`;
   return withTempDir((dir) => {
     writeFileSync(join(dir, 'doc.fodt'), fodt);
-    execFileSync(soffice, ['--headless', `-env:UserInstallation=file://${dir}/profile`, '--convert-to', 'pdf', '--outdir', dir, join(dir, 'doc.fodt')], {
-      stdio: 'pipe',
-      timeout: 120_000,
-    });
+    execFileSync(
+      soffice,
+      [
+        '--headless',
+        `-env:UserInstallation=file://${dir}/profile`,
+        '--convert-to',
+        'pdf',
+        '--outdir',
+        dir,
+        join(dir, 'doc.fodt'),
+      ],
+      {
+        stdio: 'pipe',
+        timeout: 120_000,
+      },
+    );
     return readFileSync(join(dir, 'doc.pdf'));
   });
 }
@@ -74,7 +88,15 @@ export function chromePdf(htmlBody: string): Buffer {
     const out = join(dir, 'out.pdf');
     execFileSync(
       chrome,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--no-pdf-header-footer', `--user-data-dir=${dir}/profile`, `--print-to-pdf=${out}`, `file://${dir}/in.html`],
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-pdf-header-footer',
+        `--user-data-dir=${dir}/profile`,
+        `--print-to-pdf=${out}`,
+        `file://${dir}/in.html`,
+      ],
       { stdio: 'pipe', timeout: 120_000 },
     );
     if (!existsSync(out)) throw new Error('chromium wrote no PDF');
@@ -99,7 +121,9 @@ export interface DrawnText {
 export async function pdfLibCjkPdf(lines: DrawnText[], opts: { rotatePage?: Record<number, number> } = {}) {
   const doc = await PDFDocument.create();
   doc.registerFontkit(fontkit);
-  const fontBytes = readFileSync(require.resolve('@expo-google-fonts/noto-serif-sc/400Regular/NotoSerifSC_400Regular.ttf'));
+  const fontBytes = readFileSync(
+    require.resolve('@expo-google-fonts/noto-serif-sc/400Regular/NotoSerifSC_400Regular.ttf'),
+  );
   const font = await doc.embedFont(fontBytes, { subset: true });
   const pageCount = Math.max(...lines.map((l) => l.page));
   for (let i = 1; i <= pageCount; i++) {
@@ -108,7 +132,10 @@ export async function pdfLibCjkPdf(lines: DrawnText[], opts: { rotatePage?: Reco
     if (rotation) page.setRotation(degrees(rotation));
   }
   const widthOf = (text: string, size: number) => font.widthOfTextAtSize(text, size);
-  for (const l of lines) doc.getPage(l.page - 1).drawText(l.text, { x: l.x, y: l.y, size: l.size, font, color: rgb(0, 0, 0), rotate: degrees(l.rotate ?? 0) });
+  for (const l of lines)
+    doc
+      .getPage(l.page - 1)
+      .drawText(l.text, { x: l.x, y: l.y, size: l.size, font, color: rgb(0, 0, 0), rotate: degrees(l.rotate ?? 0) });
   const bytes = Buffer.from(await doc.save({ useObjectStreams: false }));
   return { bytes, widthOf };
 }
@@ -140,7 +167,14 @@ export function popplerWords(pdf: Buffer): PopplerWord[] {
       }
       const w = /<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*)<\/word>/.exec(line);
       if (w) {
-        words.push({ page, text: w[5], x0: Number(w[1]), x1: Number(w[3]), y0: pageHeight - Number(w[4]), y1: pageHeight - Number(w[2]) });
+        words.push({
+          page,
+          text: w[5],
+          x0: Number(w[1]),
+          x1: Number(w[3]),
+          y0: pageHeight - Number(w[4]),
+          y1: pageHeight - Number(w[2]),
+        });
       }
     }
     return words;

@@ -1,11 +1,11 @@
 import { SealError, type SealErrorCode } from '../pdf/errors.js';
 
 /**
- * Stable codes of OFD failures. They extend the engine's SealErrorCode union (defined by the PDF
- * folder); until that union lists them, the cast below keeps one error class for the whole engine
- * so callers and the HTTP layer handle OFD and PDF failures the same way.
+ * The OFD subset of the engine's SealErrorCode union: one error class for the whole engine, so
+ * callers and the HTTP layer handle OFD and PDF failures the same way.
  */
-export type OfdErrorCode =
+export type OfdErrorCode = Extract<
+  SealErrorCode,
   | 'ofd_not_ofd' // not a zip / no OFD.xml
   | 'ofd_unsafe_entry' // path traversal, absolute path, duplicate name
   | 'ofd_too_large' // zip bomb guards
@@ -15,8 +15,9 @@ export type OfdErrorCode =
   | 'ofd_page_out_of_range'
   | 'ofd_signature_list_protected'
   | 'seal_invalid_option'
-  | 'seal_image_invalid';
+  | 'seal_image_invalid'
+>;
 
 export function ofdError(code: OfdErrorCode, zh: string, en: string, cause?: unknown): SealError {
-  return new SealError(code as SealErrorCode, zh, en, cause === undefined ? undefined : { cause });
+  return new SealError(code, zh, en, cause === undefined ? undefined : { cause });
 }

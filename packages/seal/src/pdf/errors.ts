@@ -24,7 +24,15 @@ export type SealErrorCode =
   | 'seal_invalid_option'
   | 'seal_image_invalid'
   | 'seal_signature_too_large'
-  | 'seal_io_failed';
+  | 'seal_io_failed'
+  | 'ofd_not_ofd'
+  | 'ofd_unsafe_entry'
+  | 'ofd_too_large'
+  | 'ofd_corrupt'
+  | 'ofd_xml_invalid'
+  | 'ofd_structure'
+  | 'ofd_page_out_of_range'
+  | 'ofd_signature_list_protected';
 
 export class SealError extends Error {
   readonly code: SealErrorCode;

@@ -316,6 +316,7 @@ function OrgDetail({
   const { submit, submitting } = useFormSubmit(form, save, '已保存');
   const enabled = org.status === 'enabled';
   // A move or save elsewhere changes this org's data (its position at least); show the fresh values.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `org` is the trigger, not a value read inside.
   useEffect(() => {
     form.resetFields();
   }, [org, form]);

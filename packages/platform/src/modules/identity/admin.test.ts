@@ -183,7 +183,10 @@ describe('users', () => {
   });
 
   it('gives the same answer when two requests race for one account name', async () => {
-    const [a, b] = await Promise.all([createUser(admin, { username: 'racer' }), createUser(admin, { username: 'RACER' })]);
+    const [a, b] = await Promise.all([
+      createUser(admin, { username: 'racer' }),
+      createUser(admin, { username: 'RACER' }),
+    ]);
     expect([a.statusCode, b.statusCode].sort()).toEqual([201, 409]);
     expect((a.statusCode === 409 ? a : b).json().code).toBe('username_taken');
   });
