@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { strFromU8, unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bitString, ia5, integer, octetString, oid, parse, seq, TAG, tlv, utf8 } from '../crypto/der.js';
@@ -12,7 +13,8 @@ import { readOfdPackage, type SignOfdOptions, signOfd, signOfdDetailed, verifyOf
 import { generalizedTime, makeSealV4, OID_SM2_WITH_SM3 } from './ses.js';
 import { buildTestOfd, buildTestOfdFiles, testPki, testSealPng, testSigner } from './test-ofd.js';
 
-const FIXTURE = '/work/shared/fixtures/ofd/v4signed.ofd';
+/** Signed by another vendor (ofdrw's test resource); see test/fixtures/ofd/README.md. */
+const FIXTURE = fileURLToPath(new URL('../../test/fixtures/ofd/v4signed.ofd', import.meta.url));
 // whole seconds: GeneralizedTime carries no fraction
 const TIME = new Date(Math.floor(Date.now() / 1000) * 1000);
 const GT = `${TIME.toISOString().slice(0, 19).replace(/[-:T]/g, '')}Z`;
