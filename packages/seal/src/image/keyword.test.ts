@@ -96,6 +96,17 @@ describe.skipIf(!hasPoppler || !hasChromium)('findKeyword on a Chrome PDF', () =
     );
   });
   checkAgainstPoppler(() => pdf);
+
+  // Chrome's ToUnicode maps the glyphs of 人 and 民 to the radical code points U+2F08 and U+2EA0.
+  it('finds keywords whose characters Chrome extracts as CJK radical code points', async () => {
+    const boxes = await findKeyword(pdf, '人民政府', { occurrence: 'all' });
+    expect(boxes.map((b) => b.page)).toEqual([2]);
+    const word = popplerWords(pdf).find((w) => w.page === 2 && w.text.includes('人民政府'))!;
+    expectSameLine(boxes[0], word);
+    const em = (word.x1 - word.x0) / [...word.text].length;
+    expect(Math.abs(boxes[0].x - (word.x0 + word.text.indexOf('人民政府') * em))).toBeLessThan(1);
+    expect(Math.abs(boxes[0].width - 4 * em)).toBeLessThan(1);
+  });
 });
 
 describe('findKeyword on a pdf-lib PDF with an embedded CJK subset font (Word/WPS-like)', () => {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { SealImageError } from './errors.js';
+import { RADICAL_SUPPLEMENT_TO_IDEOGRAPH } from './radicals.js';
 
 /** A keyword's box in the page's default user space, i.e. the coordinate space of an annotation /Rect. */
 export interface KeywordBox {
@@ -141,7 +142,8 @@ function assertPdfHeader(pdf: Buffer | Uint8Array): void {
 
 /**
  * Splits text into searchable characters: whitespace is dropped (PDF producers insert or omit spaces between CJK
- * runs at will) and NFKC folds full-width Latin and the Kangxi-radical code points some CJK fonts map ideographs to.
+ * runs at will) and NFKC folds full-width Latin and the Kangxi-radical code points some CJK fonts map ideographs to;
+ * the CJK Radicals Supplement, which NFKC leaves alone (Chrome writes 民 as ⺠), is folded by a generated table.
  */
 function normalizeForSearch(text: string): { text: string; start: number; end: number }[] {
   const out: { text: string; start: number; end: number }[] = [];
@@ -150,7 +152,8 @@ function normalizeForSearch(text: string): { text: string; start: number; end: n
     const start = i;
     i += ch.length;
     if (/\s/u.test(ch)) continue;
-    const folded = ch.normalize('NFKC').replace(/\s/gu, '');
+    const ideograph = RADICAL_SUPPLEMENT_TO_IDEOGRAPH.get(ch.codePointAt(0) ?? 0);
+    const folded = (ideograph ? String.fromCodePoint(ideograph) : ch).normalize('NFKC').replace(/\s/gu, '');
     for (const c of folded) out.push({ text: c, start, end: i });
   }
   return out;
