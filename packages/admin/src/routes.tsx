@@ -4,11 +4,14 @@ import {
   AuditOutlined,
   BookOutlined,
   CloudServerOutlined,
+  ClusterOutlined,
   ControlOutlined,
   DashboardOutlined,
   DatabaseOutlined,
+  DeleteOutlined,
   FileSearchOutlined,
   FileTextOutlined,
+  FolderOpenOutlined,
   FormOutlined,
   GlobalOutlined,
   HomeOutlined,
@@ -18,6 +21,7 @@ import {
   LoginOutlined,
   MenuOutlined,
   NotificationOutlined,
+  PartitionOutlined,
   PictureOutlined,
   ProfileOutlined,
   ReadOutlined,
@@ -41,6 +45,10 @@ export interface ConsoleRoute {
   /** Permission prefix used only when the server sends no `menus` (older servers). */
   resource: string;
   component: LazyExoticComponent<ComponentType>;
+  /** For pages reached from another page (the document editor): the menu entry that grants access. */
+  menuPath?: string;
+  /** Permission that shows the page in the menu derived when the server sends no entry for it. */
+  permission?: string;
 }
 
 /** Every page the console implements; each is its own chunk so the first load stays small. */
@@ -122,19 +130,94 @@ export const consoleRoutes: ConsoleRoute[] = [
     resource: 'audit',
     component: lazy(() => import('./pages/audit/AuditLogPage')),
   },
+  ...cmsRoutes(),
 ];
+
+/** 网站群管理 (docs/decisions/0002, "Console routes and menus"). */
+function cmsRoutes(): ConsoleRoute[] {
+  const page = (
+    path: string,
+    title: string,
+    icon: ReactNode,
+    permission: string,
+    component: ConsoleRoute['component'],
+  ): ConsoleRoute => ({ path, title, icon, resource: permission.split(':')[0] as string, permission, component });
+  const editor = lazy(() => import('./pages/cms/EditorPage'));
+  return [
+    page(
+      '/cms/portal',
+      '工作门户',
+      <HomeOutlined />,
+      'document:read',
+      lazy(() => import('./pages/cms/PortalPage')),
+    ),
+    page(
+      '/cms/sites',
+      '站点管理',
+      <GlobalOutlined />,
+      'site:read',
+      lazy(() => import('./pages/cms/SitesPage')),
+    ),
+    page(
+      '/cms/channels',
+      '栏目管理',
+      <MenuOutlined />,
+      'channel:manage',
+      lazy(() => import('./pages/cms/ChannelsPage')),
+    ),
+    page(
+      '/cms/documents',
+      '信息管理',
+      <FileTextOutlined />,
+      'document:read',
+      lazy(() => import('./pages/cms/DocumentsPage')),
+    ),
+    {
+      ...page('/cms/documents/new', '新建信息', <FormOutlined />, 'document:write', editor),
+      menuPath: '/cms/documents',
+    },
+    {
+      ...page('/cms/documents/:id', '编辑信息', <FormOutlined />, 'document:read', editor),
+      menuPath: '/cms/documents',
+    },
+    page(
+      '/cms/review',
+      '审核',
+      <AuditOutlined />,
+      'document:review',
+      lazy(() => import('./pages/cms/ReviewPage')),
+    ),
+    page(
+      '/cms/files',
+      '文件资源',
+      <PictureOutlined />,
+      'file:read',
+      lazy(() => import('./pages/cms/FilesPage')),
+    ),
+    page(
+      '/cms/recycle-bin',
+      '回收站',
+      <DeleteOutlined />,
+      'document:write',
+      lazy(() => import('./pages/cms/RecycleBinPage')),
+    ),
+  ];
+}
 
 const icons: Record<string, ReactNode> = {
   ApartmentOutlined: <ApartmentOutlined />,
   AppstoreOutlined: <AppstoreOutlined />,
   AuditOutlined: <AuditOutlined />,
   BookOutlined: <BookOutlined />,
+  ClusterOutlined: <ClusterOutlined />,
   CloudServerOutlined: <CloudServerOutlined />,
   ControlOutlined: <ControlOutlined />,
+  DeleteOutlined: <DeleteOutlined />,
   DashboardOutlined: <DashboardOutlined />,
   DatabaseOutlined: <DatabaseOutlined />,
   FileSearchOutlined: <FileSearchOutlined />,
   FileTextOutlined: <FileTextOutlined />,
+  FolderOpenOutlined: <FolderOpenOutlined />,
   FormOutlined: <FormOutlined />,
   GlobalOutlined: <GlobalOutlined />,
   HomeOutlined: <HomeOutlined />,
@@ -144,6 +227,7 @@ const icons: Record<string, ReactNode> = {
   LoginOutlined: <LoginOutlined />,
   MenuOutlined: <MenuOutlined />,
   NotificationOutlined: <NotificationOutlined />,
+  PartitionOutlined: <PartitionOutlined />,
   PictureOutlined: <PictureOutlined />,
   ProfileOutlined: <ProfileOutlined />,
   ReadOutlined: <ReadOutlined />,
@@ -200,10 +284,23 @@ function fromPermissions(me: Me): NavItem[] {
     .map((r) => ({ key: r.path, title: r.title, path: r.path, icon: r.icon }));
 }
 
+/**
+ * 网站群管理 derived from held permissions, for a server whose menu table predates the CMS (menus
+ * are seeded only into an empty table); once any `/cms/` entry is configured the server's tree rules.
+ */
+function cmsFallback(me: Me, items: NavItem[]): NavItem[] {
+  if (flattenNav(items).some((n) => n.path?.startsWith('/cms/'))) return [];
+  const children = consoleRoutes
+    .filter((r) => r.path.startsWith('/cms/') && !r.menuPath && r.permission && r.permission in me.permissions)
+    .map((r) => ({ key: r.path, title: r.title, path: r.path, icon: r.icon }));
+  return children.length ? [{ key: 'cms', title: '网站管理', icon: <GlobalOutlined />, children }] : [];
+}
+
 /** The side menu: the server's tree when it sends one, otherwise derived from held permissions. */
 export function navigationFor(me: Me): NavItem[] {
-  if (!me.menus) return fromPermissions(me);
-  return me.menus.map(fromServer).filter((n): n is NavItem => n !== null);
+  if (!me.menus) return fromPermissions(me).filter((n) => !consoleRoutes.some((r) => r.path === n.path && r.menuPath));
+  const items = me.menus.map(fromServer).filter((n): n is NavItem => n !== null);
+  return [...cmsFallback(me, items), ...items];
 }
 
 export function flattenNav(items: NavItem[]): NavItem[] {

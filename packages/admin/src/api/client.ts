@@ -55,6 +55,17 @@ function csrfToken(): string | null {
   return readCookie(CSRF_COOKIE) ?? csrfFromLogin;
 }
 
+/** The CSRF header for requests that cannot go through `request` (multipart uploads with progress). */
+export function csrfHeaders(): Record<string, string> {
+  const token = csrfToken();
+  return token ? { 'x-csrf-token': token } : {};
+}
+
+/** Turns a non-2xx answer into the same `ApiError` that `request` throws. */
+export async function problemOf(response: Response): Promise<ApiError> {
+  return new ApiError(await toProblem(response));
+}
+
 type UnauthorizedListener = () => void;
 let onUnauthorized: UnauthorizedListener | null = null;
 

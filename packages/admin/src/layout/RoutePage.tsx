@@ -13,7 +13,7 @@ function useAllowedPaths(): Set<string> {
 export function RoutePage({ route }: { route: ConsoleRoute }) {
   const allowed = useAllowedPaths();
   const navigate = useNavigate();
-  if (!allowed.has(route.path)) {
+  if (!allowed.has(route.menuPath ?? route.path)) {
     return (
       <Result
         status="403"

@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createCrypto, type KernelCrypto } from './crypto.js';
 import type { Db, DbKind } from './db.js';
 import { EventBus, type EventBusOptions, eventMigrations } from './events.js';
+import { createKernelFiles, fileMigrations, type KernelFiles } from './files.js';
 import { JobQueue, type JobQueueOptions, jobMigrations } from './jobs.js';
 import { type Migration, type ModuleMigrations, migrate } from './migrations.js';
 import type { JiyueModule } from './module.js';
@@ -23,6 +24,8 @@ export interface Kernel {
   events: EventBus;
   jobs: JobQueue;
   crypto: KernelCrypto;
+  /** Content-addressed file store and file reference tracking (files.ts). */
+  files: KernelFiles;
   modules: readonly JiyueModule[];
 }
 
@@ -50,7 +53,10 @@ const seedsMigration: Migration = {
 /** Kernel tables first, then each module's list in module order. */
 export function migrationPlan(modules: readonly JiyueModule[]): ModuleMigrations[] {
   return [
-    { module: KERNEL_MODULE, migrations: [...auditMigrations, ...eventMigrations, ...jobMigrations, seedsMigration] },
+    {
+      module: KERNEL_MODULE,
+      migrations: [...auditMigrations, ...eventMigrations, ...jobMigrations, seedsMigration, ...fileMigrations],
+    },
     ...modules.filter((m) => m.migrations?.length).map((m) => ({ module: m.name, migrations: m.migrations ?? [] })),
   ];
 }
@@ -79,6 +85,7 @@ export function createKernel(options: KernelOptions): Kernel {
     events: new EventBus(options.db, options.events),
     jobs: new JobQueue(options.db, options.jobs),
     crypto: createCrypto(options.config.secretKey),
+    files: createKernelFiles(options.db, options.config.dataDir),
     modules: options.modules,
   };
   kernel.events.bind(kernel);

@@ -1,4 +1,5 @@
 import type { JiyueModule } from '../kernel/module.js';
+import { cmsModule } from './cms/index.js';
 import { identityModule } from './identity/index.js';
 import { settingsModule } from './settings/index.js';
 
@@ -7,4 +8,4 @@ import { settingsModule } from './settings/index.js';
  * this order, so a module comes after the modules whose data it refers to (identity reads
  * settings' dictionaries and menus).
  */
-export const modules: JiyueModule[] = [settingsModule, identityModule];
+export const modules: JiyueModule[] = [settingsModule, identityModule, cmsModule];

@@ -1,0 +1,316 @@
+import { DeleteOutlined, MergeCellsOutlined, PlusOutlined } from '@ant-design/icons';
+import {
+  Button,
+  Card,
+  Col,
+  Empty,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Popconfirm,
+  Row,
+  Select,
+  Space,
+  Tree,
+  type TreeProps,
+  TreeSelect,
+  Typography,
+} from 'antd';
+import { useEffect, useMemo, useState } from 'react';
+import { api } from '../../api/client';
+import { asItems, useRemote } from '../../components/data';
+import { PageCard } from '../../components/ui';
+import { useAction, useFormSubmit } from '../../components/useFormSubmit';
+import type { Channel, Site } from './api';
+import { channelOptions, flattenChannels, useChannelTree } from './hooks';
+import { CHANNEL_TYPE, optionsOf, REVIEW_MODE } from './labels';
+import { type ChannelValues, channelBody, channelMoveTarget } from './logic';
+import { SiteGate, SiteSelect, useSiteParam } from './SitePicker';
+
+type TreeNode = NonNullable<TreeProps['treeData']>[number];
+
+function toTreeData(nodes: Channel[]): TreeNode[] {
+  return nodes.map((n) => ({
+    key: n.id,
+    title: `${n.name}${n.type === 'link' ? '（外链）' : n.type === 'page' ? '（单页）' : ''}`,
+    children: n.children?.length ? toTreeData(n.children) : undefined,
+  }));
+}
+
+/** 栏目管理: the channel tree of one site (drag and drop to move) and the selected channel's settings. */
+export default function ChannelsPage() {
+  const [siteId, setSiteId, sites] = useSiteParam();
+  return (
+    <PageCard title="栏目管理" extra={<SiteSelect sites={sites} value={siteId} onChange={setSiteId} />}>
+      <SiteGate siteId={siteId}>{(site) => <SiteChannels key={site.id} site={site} />}</SiteGate>
+    </PageCard>
+  );
+}
+
+function SiteChannels({ site }: { site: Site }) {
+  const { data: tree, reload } = useChannelTree(site.id);
+  const action = useAction();
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [creating, setCreating] = useState<{ parentId: string | null } | null>(null);
+  const [merging, setMerging] = useState(false);
+  const flat = useMemo(() => flattenChannels(tree), [tree]);
+  const selected = flat.find((c) => c.id === selectedId) ?? null;
+
+  const onDrop: TreeProps['onDrop'] = async (info) => {
+    const dragId = String(info.dragNode.key);
+    const pos = info.node.pos.split('-');
+    const after = info.dropPosition - Number(pos[pos.length - 1]) > 0;
+    const target = channelMoveTarget(flat, dragId, String(info.node.key), info.dropToGap, after);
+    await action(() => api.post(`/cms/channels/${dragId}/move`, target), '栏目已移动');
+    reload();
+  };
+
+  return (
+    <Row gutter={16} align="top">
+      <Col flex="340px">
+        <Card
+          size="small"
+          title={`${site.name} 栏目`}
+          extra={
+            <Button size="small" icon={<PlusOutlined />} onClick={() => setCreating({ parentId: null })}>
+              新增
+            </Button>
+          }
+        >
+          {tree.length ? (
+            <Tree
+              aria-label="栏目树"
+              blockNode
+              defaultExpandAll
+              draggable={{ icon: false }}
+              treeData={toTreeData(tree)}
+              selectedKeys={selectedId ? [selectedId] : []}
+              onSelect={(keys) => setSelectedId(keys.length ? String(keys[0]) : null)}
+              onDrop={onDrop}
+              style={{ maxHeight: 'calc(100vh - 300px)', overflow: 'auto' }}
+            />
+          ) : (
+            <Empty description="暂无栏目" />
+          )}
+          <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0, fontSize: 12 }}>
+            提示：拖动栏目可调整排序或移动到其他上级栏目；不能移动到自己的下级栏目中。
+          </Typography.Paragraph>
+        </Card>
+      </Col>
+      <Col flex="auto">
+        {selected ? (
+          <Card
+            size="small"
+            title={`栏目设置：${selected.name}`}
+            extra={
+              <Space>
+                <Button size="small" icon={<PlusOutlined />} onClick={() => setCreating({ parentId: selected.id })}>
+                  新增下级栏目
+                </Button>
+                <Button size="small" icon={<MergeCellsOutlined />} onClick={() => setMerging(true)}>
+                  合并到…
+                </Button>
+                <Popconfirm
+                  title="删除栏目"
+                  description="栏目下有信息或下级栏目时不能删除。"
+                  onConfirm={async () => {
+                    if (await action(() => api.delete(`/cms/channels/${selected.id}`), '栏目已删除')) {
+                      setSelectedId(null);
+                      reload();
+                    }
+                  }}
+                >
+                  <Button size="small" danger icon={<DeleteOutlined />}>
+                    删除
+                  </Button>
+                </Popconfirm>
+              </Space>
+            }
+          >
+            <ChannelForm
+              key={`${selected.id}`}
+              channel={selected}
+              siteId={site.id}
+              parentId={selected.parentId}
+              onSaved={reload}
+            />
+          </Card>
+        ) : (
+          <Card size="small">
+            <Empty description="请在左侧选择栏目" />
+          </Card>
+        )}
+      </Col>
+      <Modal
+        open={Boolean(creating)}
+        title="新增栏目"
+        footer={null}
+        destroyOnHidden
+        onCancel={() => setCreating(null)}
+        width={640}
+      >
+        {creating && (
+          <ChannelForm
+            channel={null}
+            siteId={site.id}
+            parentId={creating.parentId}
+            onSaved={(created) => {
+              setCreating(null);
+              reload();
+              if (created) setSelectedId(created);
+            }}
+          />
+        )}
+      </Modal>
+      {merging && selected && (
+        <MergeModal
+          source={selected}
+          tree={tree}
+          onClose={(done) => {
+            setMerging(false);
+            if (done) {
+              setSelectedId(null);
+              reload();
+            }
+          }}
+        />
+      )}
+    </Row>
+  );
+}
+
+interface Category {
+  code: string;
+  name: string;
+  enabled?: boolean;
+}
+
+function ChannelForm({
+  channel,
+  siteId,
+  parentId,
+  onSaved,
+}: {
+  channel: Channel | null;
+  siteId: string;
+  parentId: string | null;
+  onSaved: (createdId?: string) => void;
+}) {
+  const [form] = Form.useForm<ChannelValues>();
+  const type = Form.useWatch('type', form);
+  const { data: categories } = useRemote(
+    async () => asItems(await api.get<{ items: Category[] }>('/settings/channel-categories')),
+    [],
+    [] as Category[],
+  );
+  useEffect(() => {
+    form.setFieldsValue((channel ?? { type: 'list', reviewMode: 'one' }) as ChannelValues);
+  }, [channel, form]);
+  const { submit, submitting } = useFormSubmit(
+    form,
+    async (raw) => {
+      const values = channelBody(raw);
+      if (channel) {
+        await api.patch(`/cms/channels/${channel.id}`, values);
+        onSaved();
+      } else {
+        const created = await api.post<Channel>('/cms/channels', { ...values, siteId, parentId });
+        onSaved(created.id);
+      }
+    },
+    channel ? '栏目已保存' : '栏目已创建',
+  );
+  return (
+    <Form form={form} layout="vertical" requiredMark="optional" style={{ maxWidth: 640 }}>
+      <Row gutter={12}>
+        <Col span={14}>
+          <Form.Item name="name" label="栏目名称" rules={[{ required: true, message: '请输入栏目名称' }]}>
+            <Input maxLength={60} />
+          </Form.Item>
+        </Col>
+        <Col span={10}>
+          <Form.Item
+            name="code"
+            label="栏目代码"
+            rules={[{ required: true, pattern: /^[a-z0-9][a-z0-9_-]*$/, message: '小写字母、数字、下划线和连字符' }]}
+          >
+            <Input />
+          </Form.Item>
+        </Col>
+        <Col span={12}>
+          <Form.Item name="type" label="栏目类型">
+            <Select options={optionsOf(CHANNEL_TYPE)} />
+          </Form.Item>
+        </Col>
+        <Col span={12}>
+          <Form.Item name="category" label="栏目类别" extra="用于网站监测的栏目更新统计">
+            <Select
+              allowClear
+              options={categories.filter((c) => c.enabled !== false).map((c) => ({ value: c.code, label: c.name }))}
+            />
+          </Form.Item>
+        </Col>
+        {type === 'link' && (
+          <Col span={24}>
+            <Form.Item name="linkUrl" label="外链地址" rules={[{ required: true, type: 'url', message: '请输入网址' }]}>
+              <Input placeholder="https://" />
+            </Form.Item>
+          </Col>
+        )}
+        <Col span={12}>
+          <Form.Item name="updateCycleDays" label="更新周期（天）" extra="超过该天数未更新视为不及时">
+            <InputNumber min={1} max={365} style={{ width: '100%' }} />
+          </Form.Item>
+        </Col>
+        <Col span={12}>
+          <Form.Item name="reviewMode" label="审核方式">
+            <Select options={optionsOf(REVIEW_MODE)} />
+          </Form.Item>
+        </Col>
+        <Col span={12}>
+          <Form.Item name={['templates', 'list']} label="列表页模板">
+            <Input placeholder="默认模板" />
+          </Form.Item>
+        </Col>
+        <Col span={12}>
+          <Form.Item name={['templates', 'article']} label="详情页模板">
+            <Input placeholder="默认模板" />
+          </Form.Item>
+        </Col>
+      </Row>
+      <Button type="primary" loading={submitting} onClick={submit}>
+        保存
+      </Button>
+    </Form>
+  );
+}
+
+function MergeModal({ source, tree, onClose }: { source: Channel; tree: Channel[]; onClose: (done: boolean) => void }) {
+  const action = useAction();
+  const [targetId, setTargetId] = useState<string>();
+  const options = useMemo(() => channelOptions(tree, (c) => c.id === source.id), [tree, source.id]);
+  return (
+    <Modal
+      open
+      title={`合并栏目：${source.name}`}
+      okText="合并"
+      okButtonProps={{ disabled: !targetId, danger: true }}
+      onCancel={() => onClose(false)}
+      onOk={async () => {
+        if (await action(() => api.post(`/cms/channels/${source.id}/merge`, { targetId }), '栏目已合并')) onClose(true);
+      }}
+    >
+      <Typography.Paragraph>「{source.name}」的信息将移入目标栏目，随后删除该栏目。</Typography.Paragraph>
+      <TreeSelect
+        aria-label="目标栏目"
+        style={{ width: '100%' }}
+        treeDefaultExpandAll
+        placeholder="选择目标栏目"
+        treeData={options}
+        value={targetId}
+        onChange={setTargetId}
+      />
+    </Modal>
+  );
+}
