@@ -66,10 +66,15 @@ describe.skipIf(!hasChromium)('CMS console in a browser', () => {
     await sideMenu(page).waitFor();
   }
 
-  /** Picks a node of an antd TreeSelect; a click can land on an option being re-rendered, so it retries. */
+  /**
+   * Picks a node of an antd TreeSelect by typing its name into the search box first (the dropdown is
+   * a virtual list: an option scrolled out of view is not in the DOM); a click can land on an option
+   * being re-rendered, so it retries.
+   */
   async function pickTreeOption(page: Page, select: Locator, option: string) {
     for (let attempt = 1; ; attempt++) {
       await select.click();
+      await select.pressSequentially(option);
       await page.locator('.ant-select-dropdown:visible').getByTitle(option, { exact: true }).click();
       try {
         await select.locator('xpath=ancestor::div[contains(@class,"ant-select")][1]').getByText(option).waitFor({

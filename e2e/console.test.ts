@@ -206,7 +206,7 @@ describe.skipIf(!hasChromium)('console in a browser', () => {
       // 用户管理: create a user in that org holding a non-admin role scoped to the org.
       const username = `e2e_user_${unique}`;
       const password = 'Xinxiang-2026-e2e';
-      // 信息员 holds only org:read: its menu must show 组织机构 and nothing an administrator sees.
+      // 信息员 holds org:read plus the editor's cms permissions: 组织机构 shows, nothing an administrator sees does.
       const roleName = '信息员';
       await openPage(page, '用户管理');
       await page.getByRole('button', { name: '新建用户' }).click();

@@ -304,6 +304,8 @@ function MergeModal({ source, tree, onClose }: { source: Channel; tree: Channel[
       <Typography.Paragraph>「{source.name}」的信息将移入目标栏目，随后删除该栏目。</Typography.Paragraph>
       <TreeSelect
         aria-label="目标栏目"
+        showSearch
+        treeNodeFilterProp="title"
         style={{ width: '100%' }}
         treeDefaultExpandAll
         placeholder="选择目标栏目"

@@ -115,6 +115,8 @@ function SiteDocuments({ site }: { site: Site }) {
         <TreeSelect
           key={options.length}
           aria-label="栏目"
+          showSearch
+          treeNodeFilterProp="title"
           disabled={channelsLoading}
           allowClear
           placeholder="全部栏目"

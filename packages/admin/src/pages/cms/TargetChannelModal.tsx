@@ -65,6 +65,8 @@ export function TargetChannelModal({
           <TreeSelect
             key={`${siteId}:${options.length}`}
             aria-label="目标栏目"
+            showSearch
+            treeNodeFilterProp="title"
             disabled={channelsLoading}
             treeDefaultExpandAll
             placeholder="选择栏目"

@@ -467,7 +467,7 @@ export function deleteFiles(kernel: Kernel, ctx: Ctx, ids: string[], force: bool
  * row shares its hash. Referenced files need `force`. Needs file:manage.
  */
 export async function purgeFile(kernel: Kernel, ctx: Ctx, id: string, force: boolean) {
-  const blobRemoved = await writeCommand(kernel, ctx, async (tx) => {
+  const purgedSha = await writeCommand(kernel, ctx, async (tx) => {
     const row = (await tx
       .selectFrom('files')
       .selectAll()
@@ -488,12 +488,8 @@ export async function purgeFile(kernel: Kernel, ctx: Ctx, id: string, force: boo
     }
     await tx.deleteFrom('file_references').where('file_id', '=', id).execute();
     await tx.deleteFrom('files').where('id', '=', id).execute();
-    await lockBlob(tx, row.sha256);
-    const others = await tx.selectFrom('files').select('id').where('sha256', '=', row.sha256).limit(1).execute();
-    // Removed while the lock is held, so an upload of the same content waits and stores it anew.
-    if (!others.length) await kernel.files.storage.delete(row.sha256);
     return {
-      result: !others.length,
+      result: row.sha256,
       audit: {
         action: 'purge',
         resource: 'file',
@@ -503,5 +499,20 @@ export async function purgeFile(kernel: Kernel, ctx: Ctx, id: string, force: boo
       },
     };
   });
-  return { purged: id, blobRemoved };
+  return { purged: id, blobRemoved: await removeBlobIfUnused(kernel, purgedSha) };
+}
+
+/**
+ * Deletes stored content once no row uses it. Runs after the purge has committed (a rolled-back
+ * purge must not lose the content) and under the content's lock, so an upload of the same bytes
+ * either commits its row first (the blob stays) or waits and stores the blob anew.
+ */
+async function removeBlobIfUnused(kernel: Kernel, sha256: string): Promise<boolean> {
+  return kernel.db.transaction().execute(async (tx) => {
+    await lockBlob(tx, sha256);
+    const others = await tx.selectFrom('files').select('id').where('sha256', '=', sha256).limit(1).execute();
+    if (others.length) return false;
+    await kernel.files.storage.delete(sha256);
+    return true;
+  });
 }
