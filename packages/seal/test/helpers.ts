@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { strToU8, zipSync } from 'fflate';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { createCertificate, generateKeyPair, type KeyAlgorithm, loadSigner, type Signer } from '../src/crypto/index.js';
 import { generateSealImage } from '../src/image/index.js';
@@ -123,17 +124,35 @@ export function chromePdf(dir: string): Buffer {
   return readFileSync(out);
 }
 
-export function libreOfficePdf(dir: string): Buffer {
-  const fodt = join(dir, 'notice.fodt');
-  writeFileSync(
-    fodt,
-    `<?xml version="1.0" encoding="UTF-8"?>
-<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2" office:mimetype="application/vnd.oasis.opendocument.text">
-<office:body><office:text>
-<text:p>新乡市行政审批和政务信息管理局 关于办理事项的通知</text:p>
-<text:p>This document was produced by LibreOffice for the seal engine tests.</text:p>
-</office:text></office:body></office:document>`,
+/**
+ * A minimal Word document (WordprocessingML in its zip package) with Chinese text in a bold run and a
+ * table, the shape a department's 公文 arrives in before it is converted and sealed.
+ */
+export function generatedDocx(): Buffer {
+  const paragraph = (text: string, bold = false) =>
+    `<w:p><w:r>${bold ? '<w:rPr><w:b/></w:rPr>' : ''}<w:t xml:space="preserve">${text}</w:t></w:r></w:p>`;
+  const cell = (text: string) => `<w:tc><w:tcPr><w:tcW w:w="4000" w:type="dxa"/></w:tcPr>${paragraph(text)}</w:tc>`;
+  const document = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
+${paragraph('新乡市行政审批和政务信息管理局 关于办理事项的通知', true)}
+${paragraph('各县（市、区）人民政府，市人民政府各部门：现将有关事项通知如下。')}
+<w:tbl><w:tblPr><w:tblW w:w="8000" w:type="dxa"/></w:tblPr><w:tr>${cell('事项名称')}${cell('营业执照办理')}</w:tr></w:tbl>
+${paragraph('This document was produced by LibreOffice from a generated .docx for the seal engine tests.')}
+</w:body></w:document>`;
+  return Buffer.from(
+    zipSync({
+      '[Content_Types].xml': strToU8(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`),
+      '_rels/.rels': strToU8(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`),
+      'word/document.xml': strToU8(document),
+    }),
   );
+}
+
+export function libreOfficePdf(dir: string): Buffer {
+  const docx = join(dir, 'notice.docx');
+  writeFileSync(docx, generatedDocx());
   run('soffice', [
     '--headless',
     `-env:UserInstallation=file://${join(dir, 'lo-profile')}`,
@@ -141,7 +160,7 @@ export function libreOfficePdf(dir: string): Buffer {
     'pdf',
     '--outdir',
     dir,
-    fodt,
+    docx,
   ]);
   return readFileSync(join(dir, 'notice.pdf'));
 }
@@ -212,7 +231,7 @@ export async function buildCorpus(dir: string): Promise<{ files: CorpusFile[]; s
   if (hasTool('mutool'))
     files.push({ name: 'two earlier incremental updates (mupdf)', pdf: twoIncrementalUpdates(dir, classic) });
   else skipped.push('mutool not installed');
-  if (hasTool('soffice')) files.push({ name: 'LibreOffice (from a generated .fodt)', pdf: libreOfficePdf(dir) });
+  if (hasTool('soffice')) files.push({ name: 'LibreOffice (from a generated .docx)', pdf: libreOfficePdf(dir) });
   else skipped.push('libreoffice not installed');
   if (hasTool('chromium')) files.push({ name: 'Chromium print-to-PDF', pdf: chromePdf(dir) });
   else skipped.push('chromium not installed');
