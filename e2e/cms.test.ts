@@ -327,8 +327,10 @@ describe.skipIf(!hasChromium)('CMS console in a browser', () => {
 
       await textRow.getByRole('checkbox').check();
       await page.getByRole('button', { name: '批量删除' }).click();
+      // Named by its question: the image dialog may still be fading out while the confirmation opens.
       await page
         .getByRole('dialog')
+        .filter({ hasText: '删除选中的 2 个文件？' })
         .getByRole('button', { name: /确\s*定/ })
         .click();
       await page.getByText('已删除 1 个；被引用未删除：开学图片.png').waitFor();
@@ -343,6 +345,7 @@ describe.skipIf(!hasChromium)('CMS console in a browser', () => {
       await page.getByRole('menuitem', { name: '删除（移入回收站）' }).click();
       await page
         .getByRole('dialog')
+        .filter({ hasText: '删除选中的 1 条信息？' })
         .getByRole('button', { name: /确\s*定/ })
         .click();
       await page.getByText('已删除 1 条信息').waitFor();
@@ -478,5 +481,68 @@ describe.skipIf(!hasChromium)('CMS console in a browser', () => {
       await page.getByText('站点已创建').waitFor();
       const row = page.getByRole('row').filter({ hasText: '新乡市政务公开专题网站' });
       await row.filter({ hasText: '建设中' }).filter({ hasText: 'zwgk.xinxiang.gov.cn' }).waitFor();
+    }));
+  it('an administrator adds custom fields to a channel; the editor fills them and they come back', () =>
+    bed.withPage('cms-custom-fields', async (page) => {
+      await logIn(page, 'jyj_admin');
+      await menuItem(page, '栏目管理').click();
+      await page
+        .getByRole('tree', { name: '栏目树' })
+        .locator('.ant-tree-treenode')
+        .filter({ hasText: /^规划计划$/ })
+        .click();
+      const pickOption = async (select: Locator, option: string) => {
+        await select.click();
+        await page.locator('.ant-select-dropdown:visible').getByTitle(option, { exact: true }).click();
+      };
+      await page.getByRole('button', { name: '添加字段' }).click();
+      await page.getByRole('button', { name: '添加字段' }).click();
+      const level = page.getByRole('group', { name: '自定义字段 1' });
+      await level.getByLabel('字段代码').fill('planLevel');
+      await level.getByLabel('名称').fill('规划层级');
+      await pickOption(level.getByLabel('类型'), '下拉选择');
+      for (const option of ['市级', '县级']) {
+        await level.getByLabel('选项').fill(option);
+        await level.getByLabel('选项').press('Enter');
+      }
+      await level.getByLabel('必填').click();
+      const approved = page.getByRole('group', { name: '自定义字段 2' });
+      await approved.getByLabel('字段代码').fill('approvedOn');
+      await approved.getByLabel('名称').fill('批准日期');
+      await pickOption(approved.getByLabel('类型'), '日期');
+      await page.getByRole('button', { name: /保\s*存/ }).click();
+      await page.getByText('栏目已保存').waitFor();
+
+      await page.context().clearCookies();
+      await logIn(page, 'jyj_editor');
+      await menuItem(page, '信息管理').click();
+      await page.getByRole('button', { name: '新建信息' }).click();
+      await pickTreeOption(page, page.getByLabel('所属栏目', { exact: true }), '规划计划');
+      await page.getByLabel('标题', { exact: true }).fill('新乡市教育事业发展“十五五”规划');
+      const formItem = (label: string) =>
+        page.locator('.ant-form-item').filter({ has: page.locator('label', { hasText: new RegExp(`^${label}$`) }) });
+      const approvedOn = formItem('批准日期').locator('input');
+      await approvedOn.fill('2026-11-20');
+      await approvedOn.press('Enter');
+      await page.getByRole('button', { name: /保\s*存/ }).click();
+      const levelItem = formItem('规划层级');
+      await levelItem.getByText('请选择规划层级').waitFor();
+      expect(page.url()).toMatch(/\/documents\/new/);
+
+      await pickOption(levelItem.locator('.ant-select'), '市级');
+      await page.getByRole('button', { name: /保\s*存/ }).click();
+      await page.getByText('已保存', { exact: true }).waitFor();
+      await page.waitForURL(/\/admin\/cms\/documents\/[0-9a-f-]{36}$/);
+      const id = page.url().split('/').pop() as string;
+      const stored = await bed.server.kernel.db
+        .selectFrom('cms_documents')
+        .select('custom')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(stored.custom).toEqual({ planLevel: '市级', approvedOn: '2026-11-20' });
+
+      await page.reload();
+      await levelItem.getByTitle('市级').waitFor();
+      await expect.poll(() => approvedOn.inputValue()).toBe('2026-11-20');
     }));
 });

@@ -12,6 +12,7 @@ import {
   Row,
   Select,
   Space,
+  Switch,
   Tree,
   type TreeProps,
   TreeSelect,
@@ -22,7 +23,14 @@ import { api } from '../../api/client';
 import { asItems, useRemote } from '../../components/data';
 import { PageCard } from '../../components/ui';
 import { useAction, useFormSubmit } from '../../components/useFormSubmit';
-import type { Channel, Site } from './api';
+import type { Channel, CustomFieldDef, Site } from './api';
+import {
+  CUSTOM_FIELD_KEY,
+  CUSTOM_FIELD_TYPE,
+  customFieldsBody,
+  duplicateKeys,
+  MAX_CUSTOM_FIELDS,
+} from './customFields';
 import { channelOptions, flattenChannels, useChannelTree } from './hooks';
 import { CHANNEL_TYPE, optionsOf, REVIEW_MODE } from './labels';
 import { type ChannelValues, channelBody, channelMoveTarget } from './logic';
@@ -197,7 +205,7 @@ function ChannelForm({
   parentId: string | null;
   onSaved: (createdId?: string) => void;
 }) {
-  const [form] = Form.useForm<ChannelValues>();
+  const [form] = Form.useForm<ChannelFormValues>();
   const type = Form.useWatch('type', form);
   const { data: categories } = useRemote(
     async () => asItems(await api.get<{ items: Category[] }>('/settings/channel-categories')),
@@ -205,12 +213,12 @@ function ChannelForm({
     [] as Category[],
   );
   useEffect(() => {
-    form.setFieldsValue((channel ?? { type: 'list', reviewMode: 'one' }) as ChannelValues);
+    form.setFieldsValue((channel ?? { type: 'list', reviewMode: 'one', customFields: [] }) as ChannelFormValues);
   }, [channel, form]);
   const { submit, submitting } = useFormSubmit(
     form,
     async (raw) => {
-      const values = channelBody(raw);
+      const values = { ...channelBody(raw), customFields: customFieldsBody(raw.customFields) };
       if (channel) {
         await api.patch(`/cms/channels/${channel.id}`, values);
         onSaved();
@@ -222,7 +230,7 @@ function ChannelForm({
     channel ? '栏目已保存' : '栏目已创建',
   );
   return (
-    <Form form={form} layout="vertical" requiredMark="optional" style={{ maxWidth: 640 }}>
+    <Form form={form} layout="vertical" requiredMark="optional" style={{ maxWidth: 900 }}>
       <Row gutter={12}>
         <Col span={14}>
           <Form.Item name="name" label="栏目名称" rules={[{ required: true, message: '请输入栏目名称' }]}>
@@ -279,10 +287,111 @@ function ChannelForm({
           </Form.Item>
         </Col>
       </Row>
+      <CustomFieldsEditor />
       <Button type="primary" loading={submitting} onClick={submit}>
         保存
       </Button>
     </Form>
+  );
+}
+
+type ChannelFormValues = ChannelValues & { customFields?: Partial<CustomFieldDef>[] };
+
+const typeOptions = Object.entries(CUSTOM_FIELD_TYPE).map(([value, label]) => ({ value, label }));
+
+/** 自定义字段: one row per field; saved with the channel, rendered by the document editor. */
+function CustomFieldsEditor() {
+  return (
+    <Form.List name="customFields">
+      {(rows, { add, remove }) => (
+        <Card
+          size="small"
+          title="自定义字段"
+          style={{ marginBottom: 16 }}
+          extra={
+            <Button
+              size="small"
+              icon={<PlusOutlined />}
+              disabled={rows.length >= MAX_CUSTOM_FIELDS}
+              onClick={() => add({ type: 'text', required: false })}
+            >
+              添加字段
+            </Button>
+          }
+        >
+          {rows.length === 0 && <Typography.Text type="secondary">本栏目的信息没有自定义字段。</Typography.Text>}
+          {rows.map((row) => (
+            <Row key={row.key} gutter={8} align="top" aria-label={`自定义字段 ${row.name + 1}`} role="group">
+              <Col span={5}>
+                <Form.Item
+                  name={[row.name, 'key']}
+                  label="字段代码"
+                  rules={[
+                    { required: true, pattern: CUSTOM_FIELD_KEY, message: '小写字母开头，字母、数字、下划线' },
+                    ({ getFieldValue }) => ({
+                      validator: (_, value) =>
+                        value && duplicateKeys(getFieldValue('customFields')).has(value)
+                          ? Promise.reject(new Error('字段代码重复'))
+                          : Promise.resolve(),
+                    }),
+                  ]}
+                >
+                  <Input placeholder="如 docNo" />
+                </Form.Item>
+              </Col>
+              <Col span={5}>
+                <Form.Item
+                  name={[row.name, 'label']}
+                  label="名称"
+                  rules={[{ required: true, whitespace: true, max: 40, message: '请输入 1–40 字的名称' }]}
+                >
+                  <Input />
+                </Form.Item>
+              </Col>
+              <Col span={4}>
+                <Form.Item name={[row.name, 'type']} label="类型">
+                  <Select aria-label="类型" options={typeOptions} />
+                </Form.Item>
+              </Col>
+              <Col span={6}>
+                <Form.Item
+                  noStyle
+                  shouldUpdate={(a, b) => a.customFields?.[row.name]?.type !== b.customFields?.[row.name]?.type}
+                >
+                  {({ getFieldValue }) =>
+                    getFieldValue(['customFields', row.name, 'type']) === 'select' ? (
+                      <Form.Item
+                        name={[row.name, 'options']}
+                        label="选项"
+                        rules={[{ required: true, type: 'array', min: 1, message: '请至少输入一个选项' }]}
+                      >
+                        <Select aria-label="选项" mode="tags" open={false} placeholder="输入后回车" />
+                      </Form.Item>
+                    ) : null
+                  }
+                </Form.Item>
+              </Col>
+              <Col span={2}>
+                <Form.Item name={[row.name, 'required']} label="必填" valuePropName="checked">
+                  <Switch size="small" />
+                </Form.Item>
+              </Col>
+              <Col span={2}>
+                <Form.Item label=" ">
+                  <Button
+                    size="small"
+                    danger
+                    icon={<DeleteOutlined />}
+                    aria-label="删除字段"
+                    onClick={() => remove(row.name)}
+                  />
+                </Form.Item>
+              </Col>
+            </Row>
+          ))}
+        </Card>
+      )}
+    </Form.List>
   );
 }
 

@@ -8,6 +8,7 @@ import {
   DatePicker,
   Form,
   Input,
+  InputNumber,
   List,
   Progress,
   Result,
@@ -18,14 +19,16 @@ import {
   TreeSelect,
   Typography,
 } from 'antd';
+import dayjs from 'dayjs';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { ApiError, api, errorMessage } from '../../api/client';
 import { applyServerErrors } from '../../api/forms';
 import { useCan } from '../../auth/session';
-import { type Attachment, type CmsDocument, fileUrl, type StoredFile, uploadFile } from './api';
+import { type Attachment, type CmsDocument, type CustomFieldDef, fileUrl, type StoredFile, uploadFile } from './api';
 import { ConflictModal } from './ConflictModal';
-import { channelOptions, useChannelTree } from './hooks';
+import { customBody, customFieldRules } from './customFields';
+import { channelOptions, flattenChannels, useChannelTree } from './hooks';
 import { DOCUMENT_TYPE, DocumentStateTag, formatSize, optionsOf } from './labels';
 import { type MetaValues, toBody, toFormValues } from './logic';
 import { ReviewNotes } from './ReviewNotes';
@@ -106,6 +109,11 @@ function DocumentForm({
   const type = Form.useWatch('type', form);
   const { data: tree, loading: channelsLoading } = useChannelTree(siteId);
   const options = useMemo(() => channelOptions(tree, (c) => c.type !== 'list'), [tree]);
+  const channelId = Form.useWatch('channelId', form);
+  const customFields = useMemo(
+    () => flattenChannels(tree).find((c) => c.id === channelId)?.customFields ?? [],
+    [tree, channelId],
+  );
   const body = useRef<EditorValue | null>(null);
   const [attachments, setAttachments] = useState<Attachment[]>([]);
   const [coverFileId, setCoverFileId] = useState<string | null>(doc?.coverFileId ?? null);
@@ -133,7 +141,10 @@ function DocumentForm({
       message.error('请先完善标红的必填项');
       return null;
     }
-    const payload = toBody(values, body.current, attachments, coverFileId);
+    const { custom, ...meta } = values as MetaValues & { custom?: Record<string, unknown> };
+    const payload = toBody(meta, body.current, attachments, coverFileId);
+    // A channel without fields sends no `custom`, so values kept from a move into it survive the save.
+    if (customFields.length) payload.custom = customBody(customFields, custom);
     try {
       // The channel is fixed once created: moving is its own operation (信息管理 → 移动).
       const { channelId: _fixed, ...changes } = payload;
@@ -267,6 +278,7 @@ function DocumentForm({
             )}
             <Attachments siteId={siteId} items={attachments} onChange={setAttachments} onUploading={setUploading} />
           </Card>
+          {customFields.length > 0 && <CustomFields fields={customFields} />}
         </Col>
         <Col xs={24} xl={7}>
           {current && (
@@ -377,6 +389,48 @@ function DocumentForm({
         />
       )}
     </Form>
+  );
+}
+
+/** Dates stay YYYY-MM-DD strings in the form, as stored, so a loaded document needs no conversion. */
+const dateValueProps = (value: unknown) => ({ value: typeof value === 'string' && value ? dayjs(value) : null });
+const dateToString = (value: dayjs.Dayjs | null) => (value ? value.format('YYYY-MM-DD') : undefined);
+
+/** A plain function, not a component: Form.Item injects value/onChange/id into its direct child element. */
+function customFieldControl(def: CustomFieldDef) {
+  switch (def.type) {
+    case 'textarea':
+      return <Input.TextArea rows={3} />;
+    case 'number':
+      return <InputNumber style={{ width: '100%' }} />;
+    case 'date':
+      return <DatePicker style={{ width: '100%' }} />;
+    case 'select':
+      return <Select allowClear options={(def.options ?? []).map((o) => ({ value: o, label: o }))} />;
+    default:
+      return <Input />;
+  }
+}
+
+/** 自定义字段: the inputs the chosen channel defines, kept under `custom` so server errors `custom.<key>` land here. */
+function CustomFields({ fields }: { fields: CustomFieldDef[] }) {
+  return (
+    <Card size="small" title="自定义字段" style={{ marginTop: 16 }}>
+      <Row gutter={12}>
+        {fields.map((def) => (
+          <Col key={def.key} xs={24} md={def.type === 'textarea' ? 24 : 12}>
+            <Form.Item
+              name={['custom', def.key]}
+              label={def.label}
+              rules={customFieldRules(def)}
+              {...(def.type === 'date' ? { getValueProps: dateValueProps, normalize: dateToString } : {})}
+            >
+              {customFieldControl(def)}
+            </Form.Item>
+          </Col>
+        ))}
+      </Row>
+    </Card>
   );
 }
 

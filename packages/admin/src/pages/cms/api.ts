@@ -37,9 +37,22 @@ export interface Channel {
   updateCycleDays?: number | null;
   reviewMode: ReviewMode;
   templates?: { list?: string | null; article?: string | null } | null;
+  /** 自定义字段: extra metadata every document of the channel carries in `custom`. */
+  customFields?: CustomFieldDef[];
   sortOrder?: number;
   status?: string;
   children?: Channel[];
+}
+
+export type CustomFieldType = 'text' | 'textarea' | 'number' | 'date' | 'select';
+
+/** One per-channel custom field (contract: .tmp/custom-fields.md); dates are YYYY-MM-DD strings. */
+export interface CustomFieldDef {
+  key: string;
+  label: string;
+  type: CustomFieldType;
+  options?: string[];
+  required?: boolean;
 }
 
 export type DocumentState = 'draft' | 'pending' | 'published' | 'withdrawn';

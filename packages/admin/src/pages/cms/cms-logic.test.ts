@@ -1,6 +1,8 @@
 import dayjs from 'dayjs';
 import { describe, expect, it } from 'vitest';
+import { toNamePath } from '../../api/forms';
 import type { Channel } from './api';
+import { customBody, customFieldRules, customFieldsBody, duplicateKeys } from './customFields';
 import { channelBody, channelMoveTarget, imageBody, toBody, toFormValues } from './logic';
 
 const channel = (id: string, parentId: string | null, depth: number) => ({
@@ -108,5 +110,55 @@ describe('imageBody (图片处理)', () => {
       watermark: { text: '新乡市教育局', position: 'centre', opacity: 0.3 },
     });
     expect(imageBody({ opacity: 0.5 })).toEqual({});
+  });
+});
+
+describe('custom fields (自定义字段)', () => {
+  it('the channel body keeps options only for selects and makes required a boolean', () => {
+    expect(
+      customFieldsBody([
+        { key: 'docNo', label: ' 文号 ', type: 'text', options: ['stale'] },
+        { key: 'level', label: '公开方式', type: 'select', options: [' 主动公开 ', '', '依申请公开'], required: true },
+      ]),
+    ).toEqual([
+      { key: 'docNo', label: '文号', type: 'text', required: false },
+      { key: 'level', label: '公开方式', type: 'select', options: ['主动公开', '依申请公开'], required: true },
+    ]);
+  });
+
+  it('a server error on `custom.<key>` names the form item the editor registers as [custom, key]', () => {
+    expect(toNamePath('custom.planLevel')).toEqual(['custom', 'planLevel']);
+    expect(toNamePath('/custom/planLevel')).toEqual(['custom', 'planLevel']);
+  });
+
+  it('finds keys used twice', () => {
+    expect([...duplicateKeys([{ key: 'a' }, { key: 'b' }, { key: 'a' }, {}])]).toEqual(['a']);
+  });
+
+  it('rules: required names the label, selects accept only their options, numbers must be numbers', () => {
+    expect(
+      customFieldRules({ key: 'level', label: '公开方式', type: 'select', options: ['主动公开'], required: true }),
+    ).toEqual([
+      { required: true, whitespace: true, message: '请选择公开方式' },
+      { type: 'enum', enum: ['主动公开'], message: '公开方式须为给定选项之一' },
+    ]);
+    expect(customFieldRules({ key: 'docNo', label: '文号', type: 'text' })).toEqual([]);
+    expect(customFieldRules({ key: 'pages', label: '页数', type: 'number', required: true })).toEqual([
+      { required: true, whitespace: true, message: '请填写页数' },
+      { type: 'number', message: '页数须为数字' },
+    ]);
+  });
+
+  it('the document body sends only the channel’s fields, drops empty ones and types numbers', () => {
+    const defs = [
+      { key: 'docNo', label: '文号', type: 'text' as const },
+      { key: 'pages', label: '页数', type: 'number' as const },
+      { key: 'signedOn', label: '成文日期', type: 'date' as const },
+    ];
+    expect(customBody(defs, { docNo: ' 新教〔2026〕1号 ', pages: 3, signedOn: '', old: 'x' })).toEqual({
+      docNo: '新教〔2026〕1号',
+      pages: 3,
+    });
+    expect(customBody(defs, undefined)).toEqual({});
   });
 });

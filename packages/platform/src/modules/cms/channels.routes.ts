@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kernel } from '../../kernel/module.js';
 import { ctxOf } from '../settings/context.js';
 import * as channels from './channels.js';
+import { CustomFieldsSchema } from './custom-fields.js';
 import { IdParam, Name, Nullable, Patch, Strict, Uuid } from './http.js';
 
 const Template = Type.String({ maxLength: 100, pattern: '^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*(\\.html)?$' });
@@ -26,6 +27,7 @@ const ChannelFields = {
   templates: Type.Object({ list: Type.Optional(Template), article: Type.Optional(Template) }, Strict),
   order: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   status: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]),
+  customFields: CustomFieldsSchema,
 };
 const ChannelCreate = Type.Object(
   {
@@ -41,6 +43,7 @@ const ChannelCreate = Type.Object(
     templates: Type.Optional(ChannelFields.templates),
     order: Type.Optional(ChannelFields.order),
     status: Type.Optional(ChannelFields.status),
+    customFields: Type.Optional(ChannelFields.customFields),
   },
   Strict,
 );

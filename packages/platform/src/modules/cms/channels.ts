@@ -4,6 +4,7 @@ import { badRequest, conflict, notFound } from '../../kernel/errors.js';
 import type { Kernel } from '../../kernel/module.js';
 import { type Ctx, definedOnly, uniqueViolationAs, writeCommand } from '../settings/context.js';
 import { listChannelCategories } from '../settings/service.js';
+import { type CustomField, type CustomFieldInput, normalizeFieldDefinitions } from './custom-fields.js';
 import type { ChannelRow, ChannelType, ReviewMode, SiteRow } from './schema.js';
 import { loadSiteFor } from './scope.js';
 
@@ -27,6 +28,8 @@ export interface ChannelInput {
   templates?: { list?: string; article?: string };
   order?: number;
   status?: 'enabled' | 'disabled';
+  /** 自定义字段 of the channel's documents. */
+  customFields?: CustomFieldInput[];
 }
 
 export type ChannelPatch = Partial<Omit<ChannelInput, 'siteId' | 'parentId'>>;
@@ -45,6 +48,7 @@ export interface ChannelNode {
   templates: { list?: string; article?: string };
   order: number;
   status: 'enabled' | 'disabled';
+  customFields: CustomField[];
   children: ChannelNode[];
 }
 
@@ -63,6 +67,7 @@ export function channelView(row: ChannelRow): ChannelNode {
     templates: row.templates ?? {},
     order: row.sort_order,
     status: row.status,
+    customFields: row.custom_fields ?? [],
     children: [],
   };
 }
@@ -182,6 +187,7 @@ export function createChannel(kernel: Kernel, ctx: Ctx, input: ChannelInput) {
         templates: JSON.stringify(input.templates ?? {}),
         sort_order: input.order ?? 0,
         status: input.status ?? 'enabled',
+        custom_fields: JSON.stringify(normalizeFieldDefinitions(input.customFields ?? [])),
       })
       .returningAll()
       .executeTakeFirstOrThrow()
@@ -219,6 +225,7 @@ export function updateChannel(kernel: Kernel, ctx: Ctx, id: string, patch: Chann
           templates: patch.templates ? JSON.stringify(patch.templates) : undefined,
           sort_order: patch.order,
           status: patch.status,
+          custom_fields: patch.customFields && JSON.stringify(normalizeFieldDefinitions(patch.customFields)),
         }),
       )
       .where('id', '=', id)

@@ -12,6 +12,7 @@ import {
 } from '../../kernel/errors.js';
 import type { CronDef, JobHandler, Kernel } from '../../kernel/module.js';
 import { auditActor, type Ctx, likePattern, type Page, pageBounds } from '../settings/context.js';
+import { type CustomField, validateCustomValues } from './custom-fields.js';
 import type { DocumentRow, DocumentState, DocumentType } from './documents.schema.js';
 import { type ReviewOutcome, reviewProviderOf } from './review.js';
 import { fileIdsInBody, sanitizeBody, sanitizeTiptapJson } from './sanitize.js';
@@ -226,13 +227,22 @@ async function loadChannel(db: Db | Tx, ctx: Ctx, channelId: string, permission:
   const channel = await db
     .selectFrom('cms_channels as c')
     .innerJoin('cms_sites as s', 's.id', 'c.site_id')
-    .select(['c.id', 'c.site_id', 'c.name', 'c.type', 's.name as site_name', 's.owner_org_id'])
+    .select(['c.id', 'c.site_id', 'c.name', 'c.type', 'c.custom_fields', 's.name as site_name', 's.owner_org_id'])
     .where('c.id', '=', channelId)
     .executeTakeFirst();
   if (!channel) throw notFound('channel_not_found', '栏目不存在');
   assertSiteAccess(principalOf(ctx), permission, { name: channel.site_name, owner_org_id: channel.owner_org_id });
   if (channel.type === 'link') throw badRequest('channel_is_link', '外链栏目不能存放信息');
   return channel;
+}
+
+async function channelFields(db: Db | Tx, channelId: string): Promise<CustomField[]> {
+  const channel = await db
+    .selectFrom('cms_channels')
+    .select('custom_fields')
+    .where('id', '=', channelId)
+    .executeTakeFirstOrThrow();
+  return channel.custom_fields ?? [];
 }
 
 async function sourceOf(db: Db | Tx, row: DocumentRow): Promise<DocumentRow | null> {
@@ -442,6 +452,7 @@ export async function createDocument(
   return kernel.db.transaction().execute(async (tx) => {
     const channel = await loadChannel(tx, ctx, input.channelId, 'document:write');
     const { channelId: _, ...content } = input;
+    content.custom = validateCustomValues(channel.custom_fields ?? [], content.custom ?? {});
     const row = await insertDocument(
       kernel,
       tx,
@@ -624,6 +635,8 @@ export async function updateDocument(
     const { row, site } = await loadFor(tx, ctx, id, 'document:write');
     const { version, ...content } = input;
     const reset = await prepareSave(tx, ctx, row, site, version, input);
+    // Only a save that sends `custom` is checked: fields declared later must not block other edits.
+    if (content.custom) content.custom = validateCustomValues(await channelFields(tx, row.channel_id), content.custom);
     const after = await applyChange(kernel, tx, ctx, row, { ...columnsOf(content), ...reset }, 'save');
     return viewOf(after);
   });

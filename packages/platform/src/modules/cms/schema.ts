@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Migration } from '../../kernel/migrations.js';
+import type { CustomField } from './custom-fields.js';
 import { documentMigrations } from './documents.schema.js';
 import { fileMigrations } from './files.schema.js';
 
@@ -45,6 +46,8 @@ export interface ChannelRow {
   templates: { list?: string; article?: string };
   sort_order: number;
   status: 'enabled' | 'disabled';
+  /** 自定义字段 the channel's documents carry in `custom` (see custom-fields.ts). */
+  custom_fields: CustomField[];
   created_at: Date;
 }
 
@@ -104,5 +107,12 @@ const m001: Migration = {
   },
 };
 
+const m060: Migration = {
+  name: '060_channel_custom_fields',
+  async up(db) {
+    await sql`alter table cms_channels add column custom_fields jsonb not null default '[]'`.execute(db);
+  },
+};
+
 /** Sites and channels first: documents refer to channels, files are referenced by documents. */
-export const cmsMigrations: Migration[] = [m001, ...documentMigrations, ...fileMigrations];
+export const cmsMigrations: Migration[] = [m001, ...documentMigrations, ...fileMigrations, m060];
