@@ -1,7 +1,6 @@
 /*
  * What a browser test of the console needs: the built SPA, a real platform on a random port with a
- * private database, and a headless Chromium driven by playwright-core. (e2e/console.test.ts grew the
- * same steps inline first; new browser tests use these.)
+ * private database, and a headless Chromium driven by playwright-core. Every browser test uses these.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -68,7 +67,10 @@ export async function startBrowserTestBed(options: CreateTestAppOptions): Promis
     page.on('pageerror', (error) => console.error('[browser]', error.message));
     const calls: string[] = [];
     page.on('response', (r) => {
-      if (r.url().includes('/api/')) calls.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+      if (r.url().includes('/api/'))
+        calls.push(
+          `${r.status()} ${r.request().method()} ${new URL(r.url()).pathname} ${r.request().postData() ?? ''}`,
+        );
     });
     try {
       await fn(page);

@@ -2,38 +2,19 @@
  * Browser test of the console (packages/admin) against a real platform server: real HTTP, a fresh
  * private database, the built SPA served at /admin, and Chromium driven through playwright-core.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Secret, TOTP } from 'otpauth';
-import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../packages/platform/src/kernel/testing.js';
+import type { TestApp } from '../packages/platform/src/kernel/testing.js';
 import { modules } from '../packages/platform/src/modules/index.js';
+import { type BrowserTestBed, CHROMIUM, hasChromium, startBrowserTestBed } from './browser-support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_PASSWORD = 'Jiyue-E2e-Admin-2026';
-const hasChromium = existsSync(CHROMIUM);
 
 if (!hasChromium) {
   console.warn(
     `e2e/console.test.ts skipped: ${CHROMIUM} does not exist (install it with: apt-get install -y chromium)`,
   );
-}
-
-/** Builds packages/admin/dist when it is missing or older than its sources (same rule as npm start). */
-function buildConsole() {
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build-admin-if-needed.mjs'), '--strict'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    // Vitest sets NODE_ENV=test, which would make Vite emit a development build (dev JSX runtime,
-    // React and antd checks); the server must serve what operators get.
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
-  if (result.status !== 0) throw new Error(`console build failed:\n${result.stdout}\n${result.stderr}`);
 }
 
 /**
@@ -53,74 +34,22 @@ function totpCode(secret: string, stepsAhead = 0): string {
 const unique = Date.now().toString(36).slice(-5);
 
 describe.skipIf(!hasChromium)('console in a browser', () => {
+  let bed: BrowserTestBed;
   let server: TestApp;
   let baseUrl: string;
-  let context: BrowserContext;
-  let userDataDir: string;
   /** The admin's enrolled TOTP secret; the second admin login needs a code from it. */
   let adminSecret: string | null = null;
 
   beforeAll(async () => {
-    buildConsole();
-    server = await createTestApp({
-      modules,
-      config: { adminPassword: ADMIN_PASSWORD },
-    });
-    await server.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = server.app.server.address();
-    if (!address || typeof address === 'string') throw new Error('server has no TCP address');
-    baseUrl = `http://127.0.0.1:${address.port}`;
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'jiyue-e2e-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      locale: 'zh-CN',
-      viewport: { width: 1440, height: 900 },
-    });
-    context.setDefaultTimeout(15_000);
+    bed = await startBrowserTestBed({ modules, config: { adminPassword: ADMIN_PASSWORD } });
+    ({ server, baseUrl } = bed);
   });
 
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await bed?.close();
   });
 
-  /** Runs `fn` on a new page without cookies; on failure keeps a screenshot to look at. */
-  async function withPage(name: string, fn: (page: Page) => Promise<void>) {
-    await context.clearCookies();
-    const page = await context.newPage();
-    page.on('pageerror', (error) => console.error('[browser]', error.message));
-    // What the console asked the server, printed only when the test fails.
-    const calls: string[] = [];
-    page.on('response', (r) => {
-      if (r.url().includes('/api/'))
-        calls.push(
-          `${r.status()} ${r.request().method()} ${new URL(r.url()).pathname} ${r.request().postData() ?? ''}`,
-        );
-    });
-    try {
-      await fn(page);
-    } catch (error) {
-      console.error(`API calls of the failed test:\n  ${calls.join('\n  ')}`);
-      const shot = path.join(tmpdir(), `jiyue-e2e-${name}.png`);
-      await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
-      console.error(`e2e failure screenshot: ${shot}`);
-      throw error;
-    } finally {
-      await page.close();
-    }
-  }
+  const withPage = (name: string, fn: (page: Page) => Promise<void>) => bed.withPage(name, fn);
 
   const sideMenu = (page: Page) => page.getByRole('menu', { name: '主菜单' });
   // An item's accessible name also holds its icon's label, so items are matched by their exact text.
