@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { need, num, UsageError } from './cli-args.js';
 import {
   addSignatureFields,
   type BarcodeSpec,
@@ -41,20 +42,6 @@ const USAGE = `jiyue-seal — 电子印章 (electronic seal) tool
 Coordinates: (x, y) is the centre of the seal, measured from the top-left corner of the page
 (--origin bottom-left for PDF user space), in millimetres (--unit pt for points).
 ${OFD_USAGE}`;
-
-class UsageError extends Error {}
-
-function need(v: string | undefined, flag: string): string {
-  if (v === undefined || v === '') throw new UsageError(`缺少参数 --${flag} (missing --${flag})`);
-  return v;
-}
-
-function num(v: string | undefined, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`--${flag} 须为数字 (--${flag} must be a number): ${v}`);
-  return n;
-}
 
 function read(path: string): Buffer {
   try {

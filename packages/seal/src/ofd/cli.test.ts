@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../cli-args.js';
 import { makePki } from '../crypto/test-utils.js';
 import { SealError } from '../pdf/errors.js';
 import { isOfdFile, ofdSignCommand, ofdVerifyCommand } from './cli.js';
@@ -46,6 +47,8 @@ describe('OFD command line', () => {
     await expect(
       ofdSignCommand([...args, '--out', failed, '--page', '9', '--x', '1', '--y', '1']),
     ).rejects.toBeInstanceOf(SealError);
+    // A usage mistake is the same UsageError as in the PDF commands (exit 2 with the usage text).
+    await expect(ofdSignCommand([...args, '--out', failed])).rejects.toBeInstanceOf(UsageError);
     await expect(ofdSignCommand([...args, '--out', failed])).rejects.toThrow(/--x/);
     expect(existsSync(failed)).toBe(false);
     expect(isOfdFile('a.OFD')).toBe(true);

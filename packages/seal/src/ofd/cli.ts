@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { need, num, UsageError } from '../cli-args.js';
 import { loadSigner } from '../crypto/index.js';
-import { ofdError } from './errors.js';
 import type { OfdPlacement } from './placement.js';
 import { signOfdDetailed } from './sign.js';
 import { verifyOfd } from './verify.js';
@@ -21,45 +21,34 @@ export const OFD_USAGE = `  jiyue-seal sign --in a.ofd --out b.ofd --key k.pem -
 
 export const isOfdFile = (path: string | undefined): boolean => !!path && /\.ofd$/i.test(path);
 
+/** A usage mistake: exits 2 with the usage text, like the PDF commands. */
 function usage(zh: string, en: string): Error {
-  return ofdError('seal_invalid_option', `${zh}（用法见 jiyue-seal --help）`, en);
-}
-
-function required(v: string | undefined, name: string): string {
-  if (!v) throw usage(`缺少 --${name}`, `missing --${name}`);
-  return v;
-}
-
-function number(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw usage(`--${name} 须为数值`, `--${name} must be a number`);
-  return n;
+  return new UsageError(`${zh} (${en})`);
 }
 
 const text = (path: string) => readFileSync(path, 'utf8');
 
 function placementFrom(v: Record<string, string | boolean | undefined>): OfdPlacement {
   const size = {
-    widthMm: number(v['size-mm'] as string, 'size-mm'),
-    heightMm: number(v['size-mm'] as string, 'size-mm'),
+    widthMm: num(v['size-mm'] as string, 'size-mm'),
+    heightMm: num(v['size-mm'] as string, 'size-mm'),
   };
   if (v.straddle !== undefined) {
     if (v.straddle !== 'right' && v.straddle !== 'left')
       throw usage('--straddle 须为 right 或 left', '--straddle must be right or left');
     return {
       straddle: v.straddle,
-      every: number(v.every as string, 'every'),
-      y: number(v.y as string, 'y'),
+      every: num(v.every as string, 'every'),
+      y: num(v.y as string, 'y'),
       pages: v.pages as string | undefined,
       ...size,
     };
   }
-  const x = number(required(v.x as string, 'x'), 'x') as number;
-  const y = number(required(v.y as string, 'y'), 'y') as number;
+  const x = num(need(v.x as string, 'x'), 'x') as number;
+  const y = num(need(v.y as string, 'y'), 'y') as number;
   if (v['all-pages']) return { allPages: true, x, y, ...size };
   if (v.pages !== undefined) return { pages: v.pages as string, x, y, ...size };
-  return { page: number((v.page as string) ?? '1', 'page') as number, x, y, ...size };
+  return { page: num((v.page as string) ?? '1', 'page') as number, x, y, ...size };
 }
 
 export async function ofdSignCommand(args: string[]): Promise<void> {
@@ -88,31 +77,31 @@ export async function ofdSignCommand(args: string[]): Promise<void> {
       'protect-list': { type: 'boolean' },
     },
   });
-  const output = required(values.out, 'out');
+  const output = need(values.out, 'out');
   const signer = loadSigner({
-    keyPem: text(required(values.key, 'key')),
-    certPem: text(required(values.cert, 'cert')),
+    keyPem: text(need(values.key, 'key')),
+    certPem: text(need(values.cert, 'cert')),
   });
   const maker =
     values['maker-key'] || values['maker-cert']
       ? loadSigner({
-          keyPem: text(required(values['maker-key'], 'maker-key')),
-          certPem: text(required(values['maker-cert'], 'maker-cert')),
+          keyPem: text(need(values['maker-key'], 'maker-key')),
+          certPem: text(need(values['maker-cert'], 'maker-cert')),
         })
       : undefined;
   const until = values['seal-until'] ? new Date(values['seal-until']) : undefined;
   if (until && Number.isNaN(until.getTime()))
     throw usage('--seal-until 须为日期（如 2027-12-31）', '--seal-until must be a date');
-  const result = await signOfdDetailed(readFileSync(required(values.in, 'in')), {
+  const result = await signOfdDetailed(readFileSync(need(values.in, 'in')), {
     signer,
-    sealImage: readFileSync(required(values.image, 'image')),
+    sealImage: readFileSync(need(values.image, 'image')),
     seal: {
-      name: required(values['seal-name'], 'seal-name'),
-      esID: required(values['es-id'], 'es-id'),
-      type: number(values['seal-type'], 'seal-type'),
+      name: need(values['seal-name'], 'seal-name'),
+      esID: need(values['es-id'], 'es-id'),
+      type: num(values['seal-type'], 'seal-type'),
       validEnd: until,
-      widthMm: number(values['size-mm'], 'size-mm'),
-      heightMm: number(values['size-mm'], 'size-mm'),
+      widthMm: num(values['size-mm'], 'size-mm'),
+      heightMm: num(values['size-mm'], 'size-mm'),
       maker,
     },
     placement: placementFrom(values),
