@@ -73,16 +73,21 @@ describe.skipIf(!hasChromium)('CMS console in a browser', () => {
    */
   async function pickTreeOption(page: Page, select: Locator, option: string) {
     for (let attempt = 1; ; attempt++) {
-      await select.click();
-      await select.pressSequentially(option);
-      await page.locator('.ant-select-dropdown:visible').getByTitle(option, { exact: true }).click();
       try {
+        await select.click();
+        // fill, not type: a retry replaces the search text instead of appending to it.
+        await select.fill(option);
+        await page
+          .locator('.ant-select-dropdown:visible')
+          .getByTitle(option, { exact: true })
+          .click({ timeout: 5_000 });
         await select.locator('xpath=ancestor::div[contains(@class,"ant-select")][1]').getByText(option).waitFor({
           timeout: 3_000,
         });
         return;
       } catch (error) {
         if (attempt === 3) throw error;
+        await page.keyboard.press('Escape');
       }
     }
   }
