@@ -260,7 +260,13 @@ async function buildSigned(
   const [s0, s1] = spans.get(sigRef.num)!;
   const brAt = bytes.indexOf(`/ByteRange ${BYTE_RANGE_PLACEHOLDER}`, s0, 'latin1') + '/ByteRange '.length;
   const cAt = bytes.indexOf('/Contents <', s0, 'latin1') + '/Contents '.length;
-  if (brAt < s0 || cAt < s0 || cAt > s1) throw new Error('signature placeholder not found');
+  // Found by the fuzzer: a hostile file's strings can break the placeholder search; refuse it typed.
+  if (brAt < s0 || cAt < s0 || cAt > s1)
+    throw new SealError(
+      'pdf_object_corrupt',
+      '文件内容异常，无法定位签名占位符',
+      'the signature placeholder could not be located in this file',
+    );
   const cEnd = cAt + sigSize * 2 + 2;
   const byteRange: [number, number, number, number] = [0, base + cAt, base + cEnd, bytes.length - cEnd];
   const brText = `[${byteRange.join(' ')}]`;
