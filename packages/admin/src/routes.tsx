@@ -37,6 +37,10 @@ import {
 } from '@ant-design/icons';
 import { type ComponentType, type LazyExoticComponent, lazy, type ReactNode } from 'react';
 import type { Me, MenuNode } from './auth/session';
+import { formsRoutes } from './pages/forms/routes';
+import { sealRoutes } from './pages/seal/routes';
+import { searchRoutes } from './pages/search/routes';
+import { workflowRoutes } from './pages/workflow/routes';
 
 export interface ConsoleRoute {
   path: string;
@@ -131,6 +135,10 @@ export const consoleRoutes: ConsoleRoute[] = [
     component: lazy(() => import('./pages/audit/AuditLogPage')),
   },
   ...cmsRoutes(),
+  ...formsRoutes,
+  ...workflowRoutes,
+  ...searchRoutes,
+  ...sealRoutes,
 ];
 
 /** 网站群管理 (docs/decisions/0002, "Console routes and menus"). */

@@ -4,6 +4,7 @@ import type { Tx } from '../../kernel/db.js';
 import type { Kernel } from '../../kernel/module.js';
 import { COUNTIES, DEPARTMENTS } from '../identity/seed-data.js';
 import type { Ctx } from '../settings/context.js';
+import { ensureModuleMenus, type ModuleMenu } from '../settings/index.js';
 import { createChannelCategory, createMenu, listChannelCategories, menuTree } from '../settings/service.js';
 import {
   CHANNEL_TREE,
@@ -181,8 +182,24 @@ async function seedSites(tx: Tx): Promise<number> {
   return sites.length;
 }
 
+/** 网站管理 in the console menu (the paths of packages/admin/src/routes.tsx). */
+const CMS_MENUS: ModuleMenu = {
+  name: '网站管理',
+  icon: 'GlobalOutlined',
+  children: [
+    { name: '工作门户', path: '/cms/portal', icon: 'HomeOutlined', permission: 'document:read' },
+    { name: '站点管理', path: '/cms/sites', icon: 'GlobalOutlined', permission: 'site:read' },
+    { name: '栏目管理', path: '/cms/channels', icon: 'MenuOutlined', permission: 'channel:manage' },
+    { name: '信息管理', path: '/cms/documents', icon: 'FileTextOutlined', permission: 'document:read' },
+    { name: '审核', path: '/cms/review', icon: 'AuditOutlined', permission: 'document:review' },
+    { name: '文件资源', path: '/cms/files', icon: 'PictureOutlined', permission: 'file:read' },
+    { name: '回收站', path: '/cms/recycle-bin', icon: 'DeleteOutlined', permission: 'document:write' },
+  ],
+};
+
 export async function seedCms(kernel: Kernel): Promise<void> {
   await seedSettings(kernel);
+  await ensureModuleMenus(kernel, CMS_MENUS);
   const sites = await kernel.db.transaction().execute(async (tx) => {
     await grantRoles(tx);
     return seedSites(tx);

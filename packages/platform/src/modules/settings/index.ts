@@ -3,6 +3,7 @@ import { settingsRoutes } from './routes.js';
 import { settingsMigrations } from './schema.js';
 import { seedSettings } from './seed.js';
 
+export { ensureModuleMenus, type SeedMenu as ModuleMenu } from './seed.js';
 export { dictionaryHasValue, getParameter, menusForPermissions } from './service.js';
 
 /** 统一平台配置: 数据字典, 菜单配置, 栏目类别, 系统参数. Must precede identity in the module list. */

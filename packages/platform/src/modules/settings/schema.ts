@@ -115,4 +115,18 @@ const m001: Migration = {
   },
 };
 
-export const settingsMigrations: Migration[] = [m001];
+/** Menu paths a module has offered once, so an operator's deletion of one is not undone on restart. */
+const m002: Migration = {
+  name: '002_seeded_menus',
+  async up(db) {
+    await sql`
+      create table settings_seeded_menus (
+        path text primary key,
+        seeded_at timestamptz not null default now()
+      );
+      insert into settings_seeded_menus (path) select path from settings_menus where path is not null;
+    `.execute(db);
+  },
+};
+
+export const settingsMigrations: Migration[] = [m001, m002];

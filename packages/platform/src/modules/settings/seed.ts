@@ -46,7 +46,7 @@ export const DICTIONARIES: SeedDictionary[] = [
   },
 ];
 
-interface SeedMenu {
+export interface SeedMenu {
   name: string;
   path?: string;
   icon: string;
@@ -170,7 +170,13 @@ async function insertMenus(tx: Tx, menus: SeedMenu[], parentId: string | null) {
 export async function seedSettings(kernel: Kernel): Promise<void> {
   await kernel.db.transaction().execute(async (tx) => {
     await seedDictionaries(tx);
-    if (await isEmpty(tx, 'settings_menus')) await insertMenus(tx, CONSOLE_MENUS, null);
+    if (await isEmpty(tx, 'settings_menus')) {
+      await insertMenus(tx, CONSOLE_MENUS, null);
+      await tx
+        .insertInto('settings_seeded_menus')
+        .values(CONSOLE_MENUS.flatMap((g) => g.children ?? []).map((m) => ({ path: m.path })))
+        .execute();
+    }
     if (await isEmpty(tx, 'settings_channel_categories')) {
       await tx
         .insertInto('settings_channel_categories')
@@ -189,6 +195,74 @@ export async function seedSettings(kernel: Kernel): Promise<void> {
           })),
         )
         .execute();
+    }
+  });
+}
+
+/**
+ * Offers a module's console menu group: the group (found by name at the top level, or added at the
+ * end) gets each item whose path was never offered before. A path is offered once, so an item the
+ * operator deleted or moved stays that way across restarts. Called from a module's seed.
+ */
+export async function ensureModuleMenus(kernel: Kernel, group: SeedMenu): Promise<void> {
+  await kernel.db.transaction().execute(async (tx) => {
+    const offered = new Set(
+      (await tx.selectFrom('settings_seeded_menus').select('path').execute()).map((r: { path: string }) => r.path),
+    );
+    const fresh = (group.children ?? []).filter((m) => m.path !== undefined && !offered.has(m.path));
+    if (fresh.length === 0) return;
+    let root = await tx
+      .selectFrom('settings_menus')
+      .select('id')
+      .where('parent_id', 'is', null)
+      .where('name', '=', group.name)
+      .executeTakeFirst();
+    if (!root) {
+      const last = await tx
+        .selectFrom('settings_menus')
+        .select((eb: any) => eb.fn.max('sort_order').as('max'))
+        .where('parent_id', 'is', null)
+        .executeTakeFirst();
+      root = await tx
+        .insertInto('settings_menus')
+        .values({ parent_id: null, name: group.name, icon: group.icon, sort_order: Number((last as { max?: number } | undefined)?.max ?? -1) + 1 })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+    }
+    const taken = new Set(
+      (
+        await tx
+          .selectFrom('settings_menus')
+          .select('path')
+          .where(
+            'path',
+            'in',
+            fresh.map((m) => m.path),
+          )
+          .execute()
+      ).map((r: { path: string }) => r.path),
+    );
+    const base = await tx
+      .selectFrom('settings_menus')
+      .select((eb: any) => eb.fn.max('sort_order').as('n'))
+      .where('parent_id', '=', root.id)
+      .executeTakeFirst();
+    let order = Number((base as { n?: number | null } | undefined)?.n ?? -1) + 1;
+    for (const m of fresh) {
+      if (!taken.has(m.path as string)) {
+        await tx
+          .insertInto('settings_menus')
+          .values({
+            parent_id: root.id,
+            name: m.name,
+            path: m.path,
+            icon: m.icon,
+            permission: m.permission ?? null,
+            sort_order: order++,
+          })
+          .execute();
+      }
+      await tx.insertInto('settings_seeded_menus').values({ path: m.path as string }).execute();
     }
   });
 }

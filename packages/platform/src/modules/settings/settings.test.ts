@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session, TestApp } from '../../kernel/testing.js';
 import { identityTestApp, login } from '../identity/test-support.js';
+import { ensureModuleMenus } from './index.js';
 
 /* 统一平台配置 through real HTTP: dictionaries, menus, channel categories, parameters. */
 
@@ -166,6 +167,30 @@ describe('菜单配置', () => {
       (await call(admin, 'POST', '/api/settings/menus', { name: '重复', path: '/settings/new' })).json().code,
     ).toBe('menu_path_taken');
     expect((await call(admin, 'DELETE', `/api/settings/menus/${created.id}`)).statusCode).toBe(204);
+  });
+});
+
+describe('module menus', () => {
+  it('offers a module group once per path, so an operator deletion survives the next start', async () => {
+    const group = {
+      name: '测试模块',
+      icon: 'AppstoreOutlined',
+      children: [
+        { name: '甲', path: '/test/a', icon: 'AppstoreOutlined', permission: 'menu:manage' },
+        { name: '乙', path: '/test/b', icon: 'AppstoreOutlined', permission: 'menu:manage' },
+      ],
+    };
+    await ensureModuleMenus(t.kernel, group);
+    const find = async () =>
+      (await call(admin, 'GET', '/api/settings/menus')).json().items.find((g: any) => g.name === '测试模块');
+    const first = await find();
+    expect(first.children.map((c: any) => c.path)).toEqual(['/test/a', '/test/b']);
+    expect((await call(admin, 'DELETE', `/api/settings/menus/${first.children[0].id}`)).statusCode).toBe(204);
+    await ensureModuleMenus(t.kernel, {
+      ...group,
+      children: [...group.children, { name: '丙', path: '/test/c', icon: 'AppstoreOutlined' }],
+    });
+    expect((await find()).children.map((c: any) => c.path)).toEqual(['/test/b', '/test/c']);
   });
 });
 
