@@ -38,6 +38,7 @@ import {
 import { type ComponentType, type LazyExoticComponent, lazy, type ReactNode } from 'react';
 import type { Me, MenuNode } from './auth/session';
 import { formsRoutes } from './pages/forms/routes';
+import { pdfgenRoutes } from './pages/pdfgen/routes';
 import { sealRoutes } from './pages/seal/routes';
 import { searchRoutes } from './pages/search/routes';
 import { workflowRoutes } from './pages/workflow/routes';
@@ -139,6 +140,7 @@ export const consoleRoutes: ConsoleRoute[] = [
   ...workflowRoutes,
   ...searchRoutes,
   ...sealRoutes,
+  ...pdfgenRoutes,
 ];
 
 /** 网站群管理 (docs/decisions/0002, "Console routes and menus"). */

@@ -1,7 +1,9 @@
 import type { JiyueModule } from '../kernel/module.js';
 import { cmsModule } from './cms/index.js';
 import { formsModule } from './forms/index.js';
+import { gatewayModule } from './gateway/index.js';
 import { identityModule } from './identity/index.js';
+import { pdfgenModule } from './pdfgen/index.js';
 import { sealModule } from './seal/index.js';
 import { searchModule } from './search/index.js';
 import { settingsModule } from './settings/index.js';
@@ -15,9 +17,11 @@ import { workflowModule } from './workflow/index.js';
 export const modules: JiyueModule[] = [
   settingsModule,
   identityModule,
+  gatewayModule,
   formsModule,
   workflowModule,
   cmsModule,
   searchModule,
   sealModule,
+  pdfgenModule,
 ];

@@ -225,7 +225,12 @@ export async function ensureModuleMenus(kernel: Kernel, group: SeedMenu): Promis
         .executeTakeFirst();
       root = await tx
         .insertInto('settings_menus')
-        .values({ parent_id: null, name: group.name, icon: group.icon, sort_order: Number((last as { max?: number } | undefined)?.max ?? -1) + 1 })
+        .values({
+          parent_id: null,
+          name: group.name,
+          icon: group.icon,
+          sort_order: Number((last as { max?: number } | undefined)?.max ?? -1) + 1,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
     }
@@ -262,7 +267,10 @@ export async function ensureModuleMenus(kernel: Kernel, group: SeedMenu): Promis
           })
           .execute();
       }
-      await tx.insertInto('settings_seeded_menus').values({ path: m.path as string }).execute();
+      await tx
+        .insertInto('settings_seeded_menus')
+        .values({ path: m.path as string })
+        .execute();
     }
   });
 }
