@@ -9,6 +9,8 @@ export default defineConfig({
       'scripts/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**', '**/dist/**'],
+    // One console build before the workers start (see e2e/global-setup.ts).
+    globalSetup: ['e2e/global-setup.ts'],
     // Each platform test file boots its own PGlite (a few seconds of WASM start-up), and the
     // browser tests launch Chromium, so the defaults are too tight.
     testTimeout: 60_000,

@@ -54,6 +54,8 @@ export interface ConsoleRoute {
   menuPath?: string;
   /** Permission that shows the page in the menu derived when the server sends no entry for it. */
   permission?: string;
+  /** A count shown beside the menu entry (待办); the layout polls it and ignores failures. */
+  badge?: () => Promise<number>;
 }
 
 /** Every page the console implements; each is its own chunk so the first load stays small. */

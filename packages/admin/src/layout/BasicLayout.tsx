@@ -6,22 +6,62 @@ import {
   MenuUnfoldOutlined,
   UserOutlined,
 } from '@ant-design/icons';
-import { App, Avatar, Button, Dropdown, Layout, Menu, type MenuProps, Space, Typography } from 'antd';
-import { useMemo, useState } from 'react';
+import { App, Avatar, Badge, Button, Dropdown, Layout, Menu, type MenuProps, Space, Typography } from 'antd';
+import { useEffect, useMemo, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { displayNameOf, orgNameOf, useMe, useSession } from '../auth/session';
-import { flattenNav, type NavItem, navigationFor } from '../routes';
+import { flattenNav, type NavItem, navigationFor, routeFor } from '../routes';
 import { ChangePasswordModal } from './ChangePasswordModal';
 
 type MenuItem = Required<MenuProps>['items'][number];
 
-function toMenuItems(items: NavItem[]): MenuItem[] {
-  return items.map((item) => ({
-    key: item.path ?? item.key,
-    icon: item.icon,
-    label: item.title,
-    children: item.children ? toMenuItems(item.children) : undefined,
-  }));
+function toMenuItems(items: NavItem[], badges: Record<string, number>): MenuItem[] {
+  return items.map((item) => {
+    const count = item.path ? badges[item.path] : 0;
+    return {
+      key: item.path ?? item.key,
+      icon: item.icon,
+      label: count ? (
+        <Badge count={count} size="small" offset={[10, 0]} title={`${count} 项待处理`}>
+          <span style={{ color: 'inherit' }}>{item.title}</span>
+        </Badge>
+      ) : (
+        item.title
+      ),
+      children: item.children ? toMenuItems(item.children, badges) : undefined,
+    };
+  });
+}
+
+const BADGE_POLL_MS = 60_000;
+
+/** Counts for menu entries whose route declares a badge, refreshed on navigation and every minute. */
+function useMenuBadges(nav: NavItem[], pathname: string): Record<string, number> {
+  const [badges, setBadges] = useState<Record<string, number>>({});
+  const sources = useMemo(
+    () =>
+      flattenNav(nav).flatMap((n) => {
+        const badge = routeFor(n.path)?.badge;
+        return n.path && badge ? [{ path: n.path, badge }] : [];
+      }),
+    [nav],
+  );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: pathname is the trigger — counts change when the user acts on a page
+  useEffect(() => {
+    if (sources.length === 0) return;
+    let live = true;
+    const refresh = async () => {
+      const entries = await Promise.all(sources.map(async (s) => [s.path, await s.badge().catch(() => 0)] as const));
+      if (live) setBadges(Object.fromEntries(entries));
+    };
+    void refresh();
+    const timer = setInterval(refresh, BADGE_POLL_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [sources, pathname]);
+  return badges;
 }
 
 /** Menu groups start expanded: the console has few items and operators scan them all. */
@@ -41,7 +81,8 @@ export function BasicLayout() {
   );
 
   const nav = useMemo(() => navigationFor(me), [me]);
-  const menuItems = useMemo(() => toMenuItems(nav), [nav]);
+  const badges = useMenuBadges(nav, location.pathname);
+  const menuItems = useMemo(() => toMenuItems(nav, badges), [nav, badges]);
   const current = flattenNav(nav).find((n) => n.path === location.pathname);
   const [openKeys, setOpenKeys] = useState<string[]>(() => groupKeys(nav));
 

@@ -110,3 +110,34 @@ describe('can', () => {
     expect(can(null, 'user:read')).toBe(false);
   });
 });
+
+describe('chained resolvers', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ modules: [guarded] });
+    // The main (session) resolver knows 'viewer'; a second one (API keys) knows 'robot'.
+    t.kernel.auth.addResolver(async (req) =>
+      req.headers.authorization === 'Bearer k1'
+        ? principal({ username: 'robot', via: 'apiKey', perms: { 'thing:edit': { kind: 'all' } } })
+        : null,
+    );
+    t.kernel.auth.setResolver(async (req) => (req.headers['x-test-user'] === 'viewer' ? principal() : null));
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('asks the added resolver when the main one finds nobody, and keeps it after setResolver', async () => {
+    const viaSession = await t.app.inject({ url: '/api/things', headers: { 'x-test-user': 'viewer' } });
+    expect(viaSession.json()).toEqual({ user: 'alice' });
+    const viaKey = await t.app.inject({
+      method: 'POST',
+      url: '/api/things',
+      payload: {},
+      headers: { authorization: 'Bearer k1' },
+    });
+    expect(viaKey.statusCode).toBe(200);
+    const nobody = await t.app.inject({ url: '/api/things', headers: { authorization: 'Bearer nope' } });
+    expect(nobody.statusCode).toBe(401);
+  });
+});

@@ -83,6 +83,8 @@ const RESOLVED = Symbol('principalResolved');
 
 export class AuthService {
   private resolver: PrincipalResolver | null = null;
+  /** Further resolvers (e.g. gateway's API keys), tried in order when the main one finds nobody. */
+  private readonly extraResolvers: PrincipalResolver[] = [];
 
   constructor(private readonly permissions: PermissionRegistry) {}
 
@@ -91,11 +93,24 @@ export class AuthService {
     this.resolver = fn;
   }
 
+  /** Adds a resolver consulted after the main one (which `setResolver` still replaces). */
+  addResolver(fn: PrincipalResolver): void {
+    this.extraResolvers.push(fn);
+  }
+
+  private async runResolvers(request: FastifyRequest): Promise<Principal | null> {
+    for (const fn of this.resolver ? [this.resolver, ...this.extraResolvers] : this.extraResolvers) {
+      const principal = await fn(request);
+      if (principal) return principal;
+    }
+    return null;
+  }
+
   /** Resolves once per request and caches it on the request. */
   async resolve(request: FastifyRequest): Promise<Principal | null> {
     const r = request as FastifyRequest & { [RESOLVED]?: boolean };
     if (r[RESOLVED]) return request.principal;
-    request.principal = this.resolver ? await this.resolver(request) : null;
+    request.principal = await this.runResolvers(request);
     r[RESOLVED] = true;
     return request.principal;
   }

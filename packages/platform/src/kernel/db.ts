@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -252,7 +253,13 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
   }
   // Options must go in the single-object form: PGlite ignores the second argument when the
   // first (dataDir) is undefined, i.e. for in-memory databases.
-  const client = new PGlite({ dataDir, loadDataDir, parsers: { [INT8]: parseInt8, [DATE]: keepString } });
+  // pg_trgm: the fuzzy title matching that search uses on PostgreSQL works the same here.
+  const client = new PGlite({
+    dataDir,
+    loadDataDir,
+    extensions: { pg_trgm },
+    parsers: { [INT8]: parseInt8, [DATE]: keepString },
+  });
   try {
     await client.waitReady;
   } catch (err) {

@@ -277,6 +277,19 @@ function ChannelForm({
           </Form.Item>
         </Col>
         <Col span={12}>
+          <Form.Item
+            name="reviewProcess"
+            label="审核流程"
+            extra="选择流程中心的流程后，审核任务进入审核人的“我的任务”，级数仍按审核方式"
+          >
+            <Select
+              allowClear
+              placeholder="平台内置审核"
+              options={[{ value: 'cms-review', label: '流程中心：信息审核（默认流程）' }]}
+            />
+          </Form.Item>
+        </Col>
+        <Col span={12}>
           <Form.Item name={['templates', 'list']} label="列表页模板">
             <Input placeholder="默认模板" />
           </Form.Item>

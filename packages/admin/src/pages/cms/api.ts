@@ -36,6 +36,8 @@ export interface Channel {
   category?: string | null;
   updateCycleDays?: number | null;
   reviewMode: ReviewMode;
+  /** A 流程中心 process key (e.g. `cms-review`) that runs this channel's review; null = the built-in review. */
+  reviewProcess?: string | null;
   templates?: { list?: string | null; article?: string | null } | null;
   /** 自定义字段: extra metadata every document of the channel carries in `custom`. */
   customFields?: CustomFieldDef[];

@@ -61,6 +61,7 @@ describe('channelBody', () => {
       linkUrl: null,
       category: null,
       updateCycleDays: null,
+      reviewProcess: null,
       templates: { article: 'article-notice' },
     });
   });

@@ -36,6 +36,7 @@ export interface ChannelValues {
   category?: string;
   updateCycleDays?: number;
   reviewMode: Channel['reviewMode'];
+  reviewProcess?: string | null;
   templates?: { list?: string; article?: string };
 }
 
@@ -47,6 +48,7 @@ export function channelBody(values: ChannelValues) {
     linkUrl: values.type === 'link' ? values.linkUrl || null : null,
     category: values.category || null,
     updateCycleDays: values.updateCycleDays ?? null,
+    reviewProcess: values.reviewProcess || null,
     templates,
   };
 }

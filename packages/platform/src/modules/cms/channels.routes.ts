@@ -24,6 +24,14 @@ const ChannelFields = {
   reviewMode: Type.Union([Type.Literal('none'), Type.Literal('one'), Type.Literal('two')], {
     description: 'none 无需审核 | one 一级审核 | two 二级审核',
   }),
+  reviewProcess: Nullable(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z_][\\w-]*$',
+      description: '审核流程（流程定义标识，如 cms-review）',
+    }),
+  ),
   templates: Type.Object({ list: Type.Optional(Template), article: Type.Optional(Template) }, Strict),
   order: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   status: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]),
@@ -40,6 +48,7 @@ const ChannelCreate = Type.Object(
     category: Type.Optional(ChannelFields.category),
     updateCycleDays: Type.Optional(ChannelFields.updateCycleDays),
     reviewMode: Type.Optional(ChannelFields.reviewMode),
+    reviewProcess: Type.Optional(ChannelFields.reviewProcess),
     templates: Type.Optional(ChannelFields.templates),
     order: Type.Optional(ChannelFields.order),
     status: Type.Optional(ChannelFields.status),

@@ -25,6 +25,8 @@ export interface ChannelInput {
   /** 更新周期（天）: the channel counts as 未及时更新 when nothing was published for this long. */
   updateCycleDays?: number | null;
   reviewMode?: ReviewMode;
+  /** 审核流程: a workflow process key (e.g. `cms-review`); null = built-in review. */
+  reviewProcess?: string | null;
   templates?: { list?: string; article?: string };
   order?: number;
   status?: 'enabled' | 'disabled';
@@ -45,6 +47,7 @@ export interface ChannelNode {
   category: string | null;
   updateCycleDays: number | null;
   reviewMode: ReviewMode;
+  reviewProcess: string | null;
   templates: { list?: string; article?: string };
   order: number;
   status: 'enabled' | 'disabled';
@@ -64,6 +67,7 @@ export function channelView(row: ChannelRow): ChannelNode {
     category: row.category,
     updateCycleDays: row.update_cycle_days,
     reviewMode: row.review_mode,
+    reviewProcess: row.review_process ?? null,
     templates: row.templates ?? {},
     order: row.sort_order,
     status: row.status,
@@ -184,6 +188,7 @@ export function createChannel(kernel: Kernel, ctx: Ctx, input: ChannelInput) {
         category: input.category ?? null,
         update_cycle_days: input.updateCycleDays ?? null,
         review_mode: input.reviewMode ?? 'one',
+        review_process: input.reviewProcess ?? null,
         templates: JSON.stringify(input.templates ?? {}),
         sort_order: input.order ?? 0,
         status: input.status ?? 'enabled',
@@ -222,6 +227,7 @@ export function updateChannel(kernel: Kernel, ctx: Ctx, id: string, patch: Chann
           category: patch.category,
           update_cycle_days: patch.updateCycleDays,
           review_mode: patch.reviewMode,
+          review_process: patch.reviewProcess,
           templates: patch.templates ? JSON.stringify(patch.templates) : undefined,
           sort_order: patch.order,
           status: patch.status,

@@ -4,6 +4,7 @@ import type { Db, Tx } from '../../kernel/db.js';
 import { conflict, forbidden } from '../../kernel/errors.js';
 import type { Kernel } from '../../kernel/module.js';
 import { type Page, pageBounds } from '../settings/context.js';
+import { completeTask, openTasksByBusinessKey, startInstance, terminateByBusinessKey } from '../workflow/index.js';
 import type { DocumentRow } from './documents.schema.js';
 import type { ReviewMode } from './schema.js';
 import { accessibleSiteIds, assertSiteAccess, canOnSite } from './scope.js';
@@ -64,13 +65,17 @@ async function recordAction(
 
 /** Levels a document needs: the channel's mode; a pushed document always gets at least one. */
 async function levelsFor(tx: Tx, doc: DocumentRow): Promise<number> {
+  return (await channelReview(tx, doc)).levels;
+}
+
+async function channelReview(tx: Tx, doc: DocumentRow): Promise<{ levels: number; process: string | null }> {
   const channel = await tx
     .selectFrom('cms_channels')
-    .select('review_mode')
+    .select(['review_mode', 'review_process'])
     .where('id', '=', doc.channel_id)
     .executeTakeFirstOrThrow();
   const levels = { none: 0, one: 1, two: 2 }[channel.review_mode as ReviewMode];
-  return doc.pushed_from ? Math.max(1, levels) : levels;
+  return { levels: doc.pushed_from ? Math.max(1, levels) : levels, process: channel.review_process ?? null };
 }
 
 async function siteOf(tx: Tx, siteId: string) {
@@ -94,6 +99,23 @@ async function currentRound(tx: Tx, documentId: string) {
   return lastSubmit < 0 ? rows : rows.slice(0, lastSubmit + 1);
 }
 
+/** The reviewer-side checks both providers share: pending, site permission, four-eyes rules. */
+async function assertMayDecide(tx: Tx, doc: DocumentRow, principal: Principal, decision: 'approve' | 'reject') {
+  if (doc.state !== 'pending' || doc.review_step < 1) {
+    throw conflict('document_not_pending', '该信息不在待审核状态');
+  }
+  assertSiteAccess(principal, 'document:review', await siteOf(tx, doc.site_id));
+  const round = await currentRound(tx, doc.id);
+  const submitter = round.find((r) => r.action === 'submit')?.reviewer_id;
+  if (doc.created_by === principal.userId || submitter === principal.userId) {
+    throw forbidden('review_own_document', '不能审核自己编写或提交的信息');
+  }
+  const approvedEarlier = round.some((r) => r.action === 'approve' && r.reviewer_id === principal.userId);
+  if (decision === 'approve' && approvedEarlier) {
+    throw forbidden('review_same_reviewer', '二级审核须由另一位审核员完成');
+  }
+}
+
 export function builtinReviewProvider(kernel: Kernel): ReviewProvider {
   return {
     name: 'builtin',
@@ -110,19 +132,7 @@ export function builtinReviewProvider(kernel: Kernel): ReviewProvider {
     },
 
     async decide(tx, doc, principal, decision, comment) {
-      if (doc.state !== 'pending' || doc.review_step < 1) {
-        throw conflict('document_not_pending', '该信息不在待审核状态');
-      }
-      assertSiteAccess(principal, 'document:review', await siteOf(tx, doc.site_id));
-      const round = await currentRound(tx, doc.id);
-      const submitter = round.find((r) => r.action === 'submit')?.reviewer_id;
-      if (doc.created_by === principal.userId || submitter === principal.userId) {
-        throw forbidden('review_own_document', '不能审核自己编写或提交的信息');
-      }
-      const approvedEarlier = round.some((r) => r.action === 'approve' && r.reviewer_id === principal.userId);
-      if (decision === 'approve' && approvedEarlier) {
-        throw forbidden('review_same_reviewer', '二级审核须由另一位审核员完成');
-      }
+      await assertMayDecide(tx, doc, principal, decision);
       await recordAction(tx, doc.id, doc.review_step, decision, principal.userId, comment);
       if (decision === 'reject') return { result: 'rejected' };
       const levels = Math.max(1, await levelsFor(tx, doc));
@@ -212,6 +222,68 @@ export function builtinReviewProvider(kernel: Kernel): ReviewProvider {
   };
 }
 
+/** The workflow instance of a document's review round is found by this business key. */
+export const reviewBusinessKey = (documentId: string) => `cms.document:${documentId}`;
+
+/**
+ * Review on a workflow process (the channel's `review_process`, e.g. the shipped `cms-review`):
+ * submitting starts an instance with `{ documentId, siteId, siteOrgId, channelId, levels }`; a
+ * decision completes the document's open task with outcome approve/reject. The same four-eyes
+ * checks and the same cms_review_actions records as the built-in provider, so the inbox and the
+ * review history read both alike; the workflow adds deadlines, the diagram and the task inbox.
+ */
+export function workflowReviewProvider(kernel: Kernel, fallback: ReviewProvider): ReviewProvider {
+  return {
+    name: 'workflow',
+
+    async submit(tx, doc, principal) {
+      const { levels, process } = await channelReview(tx, doc);
+      if (!process || levels === 0) return fallback.submit(tx, doc, principal);
+      await recordAction(tx, doc.id, 0, 'submit', principal.userId, null);
+      const key = reviewBusinessKey(doc.id);
+      // A round still open (e.g. the document was withdrawn while pending) is replaced.
+      await terminateByBusinessKey(kernel, tx, key, principal.userId);
+      const site = await siteOf(tx, doc.site_id);
+      await startInstance(
+        kernel,
+        { principal },
+        {
+          definitionKey: process,
+          businessKey: key,
+          title: `审核：${doc.title}`,
+          variables: {
+            documentId: doc.id,
+            siteId: doc.site_id,
+            siteOrgId: site.owner_org_id,
+            channelId: doc.channel_id,
+            levels,
+          },
+        },
+        tx,
+      );
+      return { result: 'pending', step: 1 };
+    },
+
+    async decide(tx, doc, principal, decision, comment) {
+      // Channels without a process never touch the workflow tables (the cms runs without them).
+      const { process } = await channelReview(tx, doc);
+      const [task] = process ? await openTasksByBusinessKey(tx, reviewBusinessKey(doc.id)) : [];
+      // Submitted before the channel switched to a process: finish it the built-in way.
+      if (!task) return fallback.decide(tx, doc, principal, decision, comment);
+      await assertMayDecide(tx, doc, principal, decision);
+      const done = await completeTask(kernel, { principal }, task.id, { outcome: decision, opinion: comment }, tx, {
+        callerAuthorized: true,
+      });
+      await recordAction(tx, doc.id, doc.review_step, decision, principal.userId, comment);
+      if (decision === 'reject') return { result: 'rejected' };
+      if (done.instanceState === 'completed') return { result: 'approved' };
+      return { result: 'pending', step: doc.review_step + 1 };
+    },
+
+    inbox: (principal, page) => fallback.inbox(principal, page),
+  };
+}
+
 const providers = new WeakMap<Kernel, ReviewProvider>();
 
 /** Lets another module (workflow) take over review; the documents service asks for it each time. */
@@ -222,7 +294,8 @@ export function setReviewProvider(kernel: Kernel, provider: ReviewProvider): voi
 export function reviewProviderOf(kernel: Kernel): ReviewProvider {
   let provider = providers.get(kernel);
   if (!provider) {
-    provider = builtinReviewProvider(kernel);
+    // Channels without a review process fall through to the built-in review inside it.
+    provider = workflowReviewProvider(kernel, builtinReviewProvider(kernel));
     providers.set(kernel, provider);
   }
   return provider;

@@ -43,6 +43,8 @@ export interface ChannelRow {
   category: string | null;
   update_cycle_days: number | null;
   review_mode: ReviewMode;
+  /** Workflow process key that runs this channel's review (null: the built-in review). */
+  review_process: string | null;
   templates: { list?: string; article?: string };
   sort_order: number;
   status: 'enabled' | 'disabled';
@@ -114,5 +116,13 @@ const m060: Migration = {
   },
 };
 
+/** 审核流程: a channel may run its review on a workflow process (key), e.g. the shipped `cms-review`. */
+const m070: Migration = {
+  name: '070_channel_review_process',
+  async up(db) {
+    await sql`alter table cms_channels add column review_process text`.execute(db);
+  },
+};
+
 /** Sites and channels first: documents refer to channels, files are referenced by documents. */
-export const cmsMigrations: Migration[] = [m001, ...documentMigrations, ...fileMigrations, m060];
+export const cmsMigrations: Migration[] = [m001, ...documentMigrations, ...fileMigrations, m060, m070];

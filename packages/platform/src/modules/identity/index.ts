@@ -9,6 +9,8 @@ import { sessionResolver } from './sessions.js';
 export { principalFor } from './grants.js';
 export { appointAdministrator } from './operator.js';
 export { subtreeIds } from './orgs.js';
+export { findUser } from './users.js';
+export { isValidIdNumber, isValidUscc } from './validators.js';
 
 const group = '统一用户管理';
 const security = '安全管理';
