@@ -270,6 +270,42 @@ describe.skipIf(!hasChromium)('electronic seal service in a browser', () => {
       await page.getByText('剩余 4 次').waitFor();
     }));
 
+  it('批量签章: two files, one rule; live progress, the broken one fails with its reason, zip download', () =>
+    bed.withPage('seal-batch', async (page) => {
+      await logIn(page, SIGNER);
+      await openPage(page, '签章工作台');
+      await page.getByRole('tab', { name: '批量签章' }).click();
+      await choose(page, page.locator('main'), '印章', SEAL_NAME, new RegExp(SEAL_NAME));
+      await page.locator('input[type=file]').setInputFiles([
+        { name: '批量通知一.pdf', mimeType: 'application/pdf', buffer: original },
+        { name: '损坏的文件.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\nnot really a pdf') },
+      ]);
+      await page.getByTestId('batch-files').getByText('损坏的文件.pdf').waitFor();
+      await page.getByLabel('盖章页码').fill('1');
+      await page.getByLabel('印章中心 X（毫米）').fill('150');
+      await page.getByLabel('印章中心 Y（毫米）').fill('240');
+      await page.getByRole('button', { name: '开始批量签章' }).click();
+      await page.getByTestId('batch-summary').waitFor();
+      // The test bed runs no job worker: run the queued batch job now; the page's polling sees the end.
+      await bed.server.kernel.jobs.runUntilIdle();
+      await page.getByTestId('batch-summary').filter({ hasText: '签章完成：成功 1 个，失败 1 个' }).waitFor();
+      const results = page.getByTestId('batch-results');
+      await results.getByText('批量通知一.pdf').waitFor();
+      expect(await results.locator('.ant-list-item').filter({ hasText: '损坏的文件.pdf' }).textContent()).toMatch(
+        /失败.*[\u4e00-\u9fa5]/,
+      );
+      const [zip] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: /全部下载/ }).click(),
+      ]);
+      expect(zip.suggestedFilename()).toBe('signed.zip');
+      const zipPath = path.join(tmpdir(), `jiyue-e2e-batch-${unique}.zip`);
+      await zip.saveAs(zipPath);
+      const bytes = readFileSync(zipPath);
+      expect(bytes.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');
+      expect(bytes.includes(Buffer.from('-signed.pdf'))).toBe(true);
+    }));
+
   it('the public verification page shows the signed file valid and a one-byte change invalid', () =>
     bed.withPage('seal-verify', async (page) => {
       const signed = readFileSync(signedPath);

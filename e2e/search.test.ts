@@ -204,6 +204,22 @@ describe.skipIf(!hasChromium)('search console in a browser', () => {
         // Unpublished documents are found too, with their state.
         await globalSearch(page, '居住证');
         await resultRow(page, DRAFT_TITLE).getByText('草稿').waitFor();
+
+        // 栏目分类 and the order (相关度 / 添加时间) go to the server with the query.
+        const byCategory = page.waitForResponse(
+          (r) => r.url().includes('/api/search/global?') && new URL(r.url()).searchParams.has('category'),
+        );
+        // (By keyboard: the suggestion list of the search box may still be fading out.)
+        await page.getByLabel('栏目分类').click();
+        await page.keyboard.press('Enter');
+        expect((await byCategory).status()).toBe(200);
+        const newest = page.waitForResponse(
+          (r) => r.url().includes('/api/search/global?') && new URL(r.url()).searchParams.get('sort') === 'newest',
+        );
+        await page.getByLabel('排序').click();
+        await page.keyboard.press('ArrowDown');
+        await page.keyboard.press('Enter');
+        expect((await newest).status()).toBe(200);
       }),
     TEST_MS,
   );

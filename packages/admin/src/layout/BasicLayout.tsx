@@ -21,10 +21,12 @@ function toMenuItems(items: NavItem[], badges: Record<string, number>): MenuItem
     return {
       key: item.path ?? item.key,
       icon: item.icon,
+      // The count sits beside the title, hidden from the accessible name so the entry keeps its name.
       label: count ? (
-        <Badge count={count} size="small" offset={[10, 0]} title={`${count} 项待处理`}>
-          <span style={{ color: 'inherit' }}>{item.title}</span>
-        </Badge>
+        <span title={`${count} 项待处理`}>
+          {item.title}
+          <Badge count={count} size="small" style={{ marginInlineStart: 8, boxShadow: 'none' }} aria-hidden />
+        </span>
       ) : (
         item.title
       ),

@@ -29,6 +29,8 @@ export interface GlobalItem {
   channelId: string;
   channelName: string;
   kind: ResultKind;
+  /** 栏目分类 code of the document's channel */
+  category?: string | null;
   docType?: string;
   publishAt?: string | null;
   createdAt: string;

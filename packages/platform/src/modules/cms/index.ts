@@ -6,7 +6,6 @@ import { cmsMigrations } from './schema.js';
 import { seedCms } from './seed.js';
 
 export { type BatchAction, type BatchResult, batchDocuments } from './documents.js';
-export { checkContent, normaliseName, ruleFor } from './files.js';
 export { accessibleSiteIds, assertSiteAccess, canOnSite, loadSiteFor } from './scope.js';
 export { type SearchFeedDocument, searchFeedCount, searchFeedDocument, searchFeedPage } from './search-feed.js';
 export { COUNTY_SITE_CODES, PORTAL } from './seed-data.js';

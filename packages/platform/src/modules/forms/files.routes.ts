@@ -4,7 +4,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, badRequest, validationFailed } from '../../kernel/errors.js';
 import type { StagedBlob } from '../../kernel/files.js';
 import type { Kernel } from '../../kernel/module.js';
-import { checkContent, normaliseName, ruleFor } from '../cms/index.js';
+// Upload checks are the cms file rules; imported from their file, not cms/index.js, which would
+// form an import cycle (cms review → workflow → forms → cms).
+import { checkContent, normaliseName, ruleFor } from '../cms/files.js';
 
 /*
  * 附件上传 for file fields of forms. Files go into the kernel's store (one `files` row each) and a

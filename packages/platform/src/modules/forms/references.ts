@@ -1,7 +1,6 @@
 import sanitizeHtml from 'sanitize-html';
 import type { Db, Tx } from '../../kernel/db.js';
-import { subtreeIds } from '../identity/index.js';
-import { findUser } from '../identity/index.js';
+import { findUser, subtreeIds } from '../identity/index.js';
 import { dictionaryHasValue } from '../settings/index.js';
 import { type FormEngine, fieldsWithValues } from './core/engine.js';
 import type { FieldError } from './core/types.js';
