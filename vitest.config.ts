@@ -2,12 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: [
-      'packages/*/src/**/*.test.ts',
-      'packages/*/test/**/*.test.ts',
-      'e2e/**/*.test.ts',
-      'scripts/**/*.test.ts',
-    ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     // One console build before the workers start (see e2e/global-setup.ts).
     globalSetup: ['e2e/global-setup.ts'],
@@ -20,5 +14,21 @@ export default defineConfig({
     // The CI box has two cores shared with PostgreSQL and Chromium.
     maxWorkers: 2,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'scripts/**/*.test.ts'],
+        },
+      },
+      {
+        // The console's browser tests run after the rest (`npm test`), one file at a time: each
+        // drives a full console in Chromium, and competing for the two cores with PDF rendering,
+        // LibreOffice and each other made their waits flaky.
+        extends: true,
+        test: { name: 'e2e', include: ['e2e/**/*.test.ts'], fileParallelism: false },
+      },
+    ],
   },
 });

@@ -6,7 +6,7 @@ import {
   MenuUnfoldOutlined,
   UserOutlined,
 } from '@ant-design/icons';
-import { App, Avatar, Badge, Button, Dropdown, Layout, Menu, type MenuProps, Space, Typography } from 'antd';
+import { App, Avatar, Button, Dropdown, Layout, Menu, type MenuProps, Space, Typography } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { displayNameOf, orgNameOf, useMe, useSession } from '../auth/session';
@@ -21,11 +21,10 @@ function toMenuItems(items: NavItem[], badges: Record<string, number>): MenuItem
     return {
       key: item.path ?? item.key,
       icon: item.icon,
-      // The count sits beside the title, hidden from the accessible name so the entry keeps its name.
+      // The count is CSS generated content (global.css), so the entry's text stays its title.
       label: count ? (
-        <span title={`${count} 项待处理`}>
+        <span className="jy-menu-badge" data-count={count > 99 ? '99+' : String(count)} title={`${count} 项待处理`}>
           {item.title}
-          <Badge count={count} size="small" style={{ marginInlineStart: 8, boxShadow: 'none' }} aria-hidden />
         </span>
       ) : (
         item.title

@@ -39,7 +39,7 @@ async function render(html: string): Promise<Rendered> {
     if (url === 'http://jiyue.test/') {
       await route.fulfill({
         contentType: 'text/html; charset=utf-8',
-        body: `<!doctype html><html><head><script>window.steal = () => { window.__pwned = true; };</script></head><body>${html}</body></html>`,
+        body: `<!doctype html><html><head><script>window.steal = () => { window.__pwned = true; }; document.addEventListener('click', (e) => e.preventDefault(), true);</script></head><body>${html}</body></html>`,
       });
     } else {
       await route.fulfill({ status: 404, body: '' });
@@ -47,7 +47,8 @@ async function render(html: string): Promise<Rendered> {
   });
   await page.goto('http://jiyue.test/');
   // Inline handlers also run for dispatched events: pointer and click handlers get their chance;
-  // onerror/onload/ontoggle fire by themselves.
+  // onerror/onload/ontoggle fire by themselves. The page cancels clicks' default action (inline
+  // handlers still run), so a clean link does not navigate away while the detector is read.
   await page.$$eval('body *', (elements) => {
     for (const element of elements) {
       for (const type of ['mouseover', 'mouseenter', 'click', 'focus']) {
