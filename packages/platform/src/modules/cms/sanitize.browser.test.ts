@@ -33,13 +33,17 @@ async function render(html: string): Promise<Rendered> {
     result.dialogs.push(dialog.message());
     await dialog.dismiss();
   });
+  // A binding, not a window flag read afterwards: it reports even if the content navigates the page.
+  await page.exposeFunction('__reportPwned', () => {
+    result.pwned = true;
+  });
   await page.route('**/*', async (route) => {
     const url = route.request().url();
     if (url !== 'http://jiyue.test/') result.requests.push(url);
     if (url === 'http://jiyue.test/') {
       await route.fulfill({
         contentType: 'text/html; charset=utf-8',
-        body: `<!doctype html><html><head><script>window.steal = () => { window.__pwned = true; }; document.addEventListener('click', (e) => e.preventDefault(), true);</script></head><body>${html}</body></html>`,
+        body: `<!doctype html><html><head><script>window.steal = () => { window.__reportPwned(); }; for (const type of ['click', 'submit']) document.addEventListener(type, (e) => e.preventDefault(), true);</script></head><body>${html}</body></html>`,
       });
     } else {
       await route.fulfill({ status: 404, body: '' });
@@ -48,7 +52,7 @@ async function render(html: string): Promise<Rendered> {
   await page.goto('http://jiyue.test/');
   // Inline handlers also run for dispatched events: pointer and click handlers get their chance;
   // onerror/onload/ontoggle fire by themselves. The page cancels clicks' default action (inline
-  // handlers still run), so a clean link does not navigate away while the detector is read.
+  // handlers still run), so a clean link or form does not navigate away.
   await page.$$eval('body *', (elements) => {
     for (const element of elements) {
       for (const type of ['mouseover', 'mouseenter', 'click', 'focus']) {
@@ -57,7 +61,6 @@ async function render(html: string): Promise<Rendered> {
     }
   });
   await page.waitForTimeout(500);
-  result.pwned = await page.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned === true);
   await page.close();
   return result;
 }
