@@ -1,41 +1,6 @@
 /*
- * The `jiyue:` BPMN extension, copied from packages/platform/src/modules/workflow/moddle.ts (see
- * docs/decisions/0005-workflow-contracts.md) so the console bundle does not pull in server code;
- * workflow-logic.test.ts fails when the two drift apart.
+ * The `jiyue:` BPMN extension is the engine's own descriptor (a plain object, no server code),
+ * imported the way the form engine is (components/form-renderer/engine.ts), so the designer and
+ * the engine cannot drift apart.
  */
-
-export const JIYUE_NS = 'http://jiyue.gov.cn/bpmn';
-
-const attr = (name: string, type = 'String') => ({ name, isAttr: true, type });
-
-export const jiyueModdleDescriptor = {
-  name: 'Jiyue',
-  uri: JIYUE_NS,
-  prefix: 'jiyue',
-  xml: { tagAlias: 'lowerCase' },
-  associations: [],
-  types: [
-    { name: 'ProcessProps', extends: ['bpmn:Process'], properties: [attr('category')] },
-    {
-      name: 'UserTaskProps',
-      extends: ['bpmn:UserTask'],
-      properties: [
-        attr('assignee'),
-        attr('candidateGroups'),
-        attr('candidateUsers'),
-        attr('formKey'),
-        attr('formVersion'),
-        attr('dueIn'),
-        attr('warnBefore'),
-        attr('cc'),
-      ],
-    },
-    {
-      name: 'MultiInstanceProps',
-      extends: ['bpmn:MultiInstanceLoopCharacteristics'],
-      properties: [attr('signMode'), attr('passRatio'), attr('collection')],
-    },
-    { name: 'ServiceTaskProps', extends: ['bpmn:ServiceTask'], properties: [attr('handler')] },
-    { name: 'BoundaryProps', extends: ['bpmn:BoundaryEvent'], properties: [attr('action'), attr('escalateTo')] },
-  ],
-};
+export * from '../../../../../platform/src/modules/workflow/moddle';
