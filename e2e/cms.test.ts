@@ -8,7 +8,14 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../packages/platform/src/modules/identity/test-support.js';
 import { modules } from '../packages/platform/src/modules/index.js';
-import { type BrowserTestBed, CHROMIUM, hasChromium, startBrowserTestBed } from './browser-support.js';
+import {
+  type BrowserTestBed,
+  CHROMIUM,
+  hasChromium,
+  menuItem,
+  sideMenu,
+  startBrowserTestBed,
+} from './browser-support.js';
 
 if (!hasChromium) {
   console.warn(`e2e/cms.test.ts skipped: ${CHROMIUM} does not exist (install it with: apt-get install -y chromium)`);
@@ -51,20 +58,9 @@ describe.skipIf(!hasChromium)('CMS console in a browser', () => {
     await bed?.close();
   });
 
-  const sideMenu = (page: Page) => page.getByRole('menu', { name: '主菜单' });
-  const menuItem = (page: Page, name: string) =>
-    sideMenu(page)
-      .getByRole('menuitem')
-      .filter({ hasText: new RegExp(`^${name}$`) });
-
   /** Editors and reviewers have no 2FA, so a login is the password form only. */
-  async function logIn(page: Page, username: string) {
-    await page.goto(`${bed.baseUrl}/admin/`);
-    await page.getByPlaceholder('账号').fill(username);
-    await page.getByPlaceholder('口令').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await sideMenu(page).waitFor();
-  }
+  const logIn = (page: Page, username: string) => bed.logIn(page, username, DEMO_PASSWORD);
+  const sameSessionApi = (page: Page) => bed.sameSessionApi(page);
 
   /**
    * Picks a node of an antd TreeSelect by typing its name into the search box first (the dropdown is
@@ -90,16 +86,6 @@ describe.skipIf(!hasChromium)('CMS console in a browser', () => {
         await page.keyboard.press('Escape');
       }
     }
-  }
-
-  /** API calls with the page's session, as another browser tab of the same user would make them. */
-  async function sameSessionApi(page: Page) {
-    const csrf = (await bed.context.cookies()).find((c) => c.name === 'jiyue_csrf')?.value ?? '';
-    const headers = { 'x-csrf-token': csrf };
-    return {
-      post: (path: string, data: unknown = {}) => page.request.post(`${bed.baseUrl}/api${path}`, { headers, data }),
-      patch: (path: string, data: unknown) => page.request.patch(`${bed.baseUrl}/api${path}`, { headers, data }),
-    };
   }
 
   async function channelOf(code: string) {

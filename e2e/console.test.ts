@@ -2,12 +2,18 @@
  * Browser test of the console (packages/admin) against a real platform server: real HTTP, a fresh
  * private database, the built SPA served at /admin, and Chromium driven through playwright-core.
  */
-import { Secret, TOTP } from 'otpauth';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../packages/platform/src/kernel/testing.js';
 import { modules } from '../packages/platform/src/modules/index.js';
-import { type BrowserTestBed, CHROMIUM, hasChromium, startBrowserTestBed } from './browser-support.js';
+import {
+  type BrowserTestBed,
+  CHROMIUM,
+  hasChromium,
+  menuItem,
+  sideMenu,
+  startBrowserTestBed,
+} from './browser-support.js';
 
 const ADMIN_PASSWORD = 'Jiyue-E2e-Admin-2026';
 
@@ -17,29 +23,12 @@ if (!hasChromium) {
   );
 }
 
-/**
- * The server refuses a code from a time step it has already accepted (no replay), and accepts the
- * next step's code (window 1); so later logins use the next step instead of waiting 30 s.
- */
-function totpCode(secret: string, stepsAhead = 0): string {
-  const totp = new TOTP({
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    secret: Secret.fromBase32(secret),
-  });
-  return totp.generate({ timestamp: Date.now() + stepsAhead * 30_000 });
-}
-
 const unique = Date.now().toString(36).slice(-5);
 
 describe.skipIf(!hasChromium)('console in a browser', () => {
   let bed: BrowserTestBed;
   let server: TestApp;
   let baseUrl: string;
-  /** The admin's enrolled TOTP secret; the second admin login needs a code from it. */
-  let adminSecret: string | null = null;
-
   beforeAll(async () => {
     bed = await startBrowserTestBed({ modules, config: { adminPassword: ADMIN_PASSWORD } });
     ({ server, baseUrl } = bed);
@@ -50,35 +39,7 @@ describe.skipIf(!hasChromium)('console in a browser', () => {
   });
 
   const withPage = (name: string, fn: (page: Page) => Promise<void>) => bed.withPage(name, fn);
-
-  const sideMenu = (page: Page) => page.getByRole('menu', { name: '主菜单' });
-  // An item's accessible name also holds its icon's label, so items are matched by their exact text.
-  const menuItem = (page: Page, title: string) =>
-    sideMenu(page)
-      .getByRole('menuitem')
-      .filter({ hasText: new RegExp(`^${title}$`) });
-
-  /** Fills the login form; returns once the console layout (its side menu) is shown. */
-  async function logIn(page: Page, username: string, password: string) {
-    await page.goto(`${baseUrl}/admin/`);
-    await page.getByPlaceholder('账号').fill(username);
-    await page.getByPlaceholder('口令').fill(password);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    const secret = page.getByTestId('otp-secret');
-    const otpStep = page.getByPlaceholder('6 位动态码');
-    await sideMenu(page).or(secret).or(otpStep).first().waitFor();
-    if (await secret.isVisible()) {
-      // First login of an administrator: enrol 2FA with the secret the page shows.
-      adminSecret = ((await secret.textContent()) ?? '').trim();
-      await otpStep.fill(totpCode(adminSecret));
-      await page.getByRole('button', { name: '完成绑定并登录' }).click();
-    } else if (await otpStep.isVisible()) {
-      if (!adminSecret) throw new Error(`${username} asks for a 2FA code but no secret was enrolled in this test`);
-      await otpStep.fill(totpCode(adminSecret, 1));
-      await page.getByRole('button', { name: /验\s*证/ }).click();
-    }
-    await sideMenu(page).waitFor();
-  }
+  const logIn = (page: Page, username: string, password: string) => bed.logIn(page, username, password);
 
   async function logOut(page: Page) {
     await page.getByTestId('user-menu').click();

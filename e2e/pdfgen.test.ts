@@ -5,25 +5,19 @@
  * read back with pdftotext. Real server, database, Chromium for the page and for the rendering.
  */
 import { execFileSync } from 'node:child_process';
-import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityModule } from '../packages/platform/src/modules/identity/index.js';
 import { DEMO_PASSWORD } from '../packages/platform/src/modules/identity/test-support.js';
 import { pdfgenModule } from '../packages/platform/src/modules/pdfgen/index.js';
 import { settingsModule } from '../packages/platform/src/modules/settings/index.js';
-import { type BrowserTestBed, CHROMIUM, hasChromium, startBrowserTestBed } from './browser-support.js';
+import { type BrowserTestBed, CHROMIUM, hasChromium, menuItem, startBrowserTestBed } from './browser-support.js';
 
 if (!hasChromium) {
   console.warn(`e2e/pdfgen.test.ts skipped: ${CHROMIUM} does not exist (install it with: apt-get install -y chromium)`);
 }
 
 const marker = `控制台修改${Date.now().toString(36).slice(-5)}`;
-
-function totpCode(secret: string, stepsAhead = 0): string {
-  const totp = new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) });
-  return totp.generate({ timestamp: Date.now() + stepsAhead * 30_000 });
-}
 
 /** The text of the PDF an iframe of the page shows (its blob: URL is fetched inside the page). */
 async function framePdfText(page: Page): Promise<string> {
@@ -57,32 +51,7 @@ describe.skipIf(!hasChromium)('文书模板 in the console', () => {
     await bed?.close();
   });
 
-  const sideMenu = (page: Page) => page.getByRole('menu', { name: '主菜单' });
-  const menuItem = (page: Page, title: string) =>
-    sideMenu(page)
-      .getByRole('menuitem')
-      .filter({ hasText: new RegExp(`^${title}$`) });
-
-  /** The admin enrols 2FA at the first login; the next login uses the following time step's code. */
-  let adminSecret: string | null = null;
-  async function logInAsAdmin(page: Page) {
-    await page.goto(`${bed.baseUrl}/admin/`);
-    await page.getByPlaceholder('账号').fill('admin');
-    await page.getByPlaceholder('口令').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    const secret = page.getByTestId('otp-secret');
-    const otpStep = page.getByPlaceholder('6 位动态码');
-    await sideMenu(page).or(secret).or(otpStep).first().waitFor();
-    if (await secret.isVisible()) {
-      adminSecret = ((await secret.textContent()) ?? '').trim();
-      await otpStep.fill(totpCode(adminSecret));
-      await page.getByRole('button', { name: '完成绑定并登录' }).click();
-    } else if (await otpStep.isVisible()) {
-      await otpStep.fill(totpCode(adminSecret ?? '', 1));
-      await page.getByRole('button', { name: /验\s*证/ }).click();
-    }
-    await sideMenu(page).waitFor();
-  }
+  const logInAsAdmin = (page: Page) => bed.logIn(page, 'admin', DEMO_PASSWORD);
 
   it('edits 受理通知书, previews it, saves a version and renders it with data', async () => {
     await bed.withPage('pdfgen-edit', async (page) => {

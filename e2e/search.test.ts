@@ -18,7 +18,15 @@ import { DEMO_PASSWORD, otpFor } from '../packages/platform/src/modules/identity
 import { searchModule } from '../packages/platform/src/modules/search/index.js';
 import { createKnownDocuments, settle } from '../packages/platform/src/modules/search/test-support.js';
 import { settingsModule } from '../packages/platform/src/modules/settings/index.js';
-import { type BrowserTestBed, buildConsole, CHROMIUM, hasChromium, startBrowserTestBed } from './browser-support.js';
+import {
+  type BrowserTestBed,
+  buildConsole,
+  CHROMIUM,
+  hasChromium,
+  menuItem,
+  sideMenu,
+  startBrowserTestBed,
+} from './browser-support.js';
 
 if (!hasChromium) {
   console.warn(`e2e/search.test.ts skipped: ${CHROMIUM} does not exist (install it with: apt-get install -y chromium)`);
@@ -128,12 +136,6 @@ describe.skipIf(!hasChromium)('search console in a browser', () => {
     await bed?.close();
     if (adminDist) rmSync(adminDist, { recursive: true, force: true });
   });
-
-  const sideMenu = (page: Page) => page.getByRole('menu', { name: '主菜单' });
-  const menuItem = (page: Page, name: string) =>
-    sideMenu(page)
-      .getByRole('menuitem')
-      .filter({ hasText: new RegExp(`^${name}$`) });
 
   async function logIn(page: Page) {
     // Two cores shared with other test runs: give each step more than the bed's default 15 s.

@@ -5,7 +5,6 @@
  * starts it; two users complete their tasks from 我的任务 through the form; 流程监控's viewer shows
  * the finished path. Real server, real database, real Chromium.
  */
-import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cmsModule } from '../packages/platform/src/modules/cms/index.js';
@@ -14,7 +13,7 @@ import { identityModule } from '../packages/platform/src/modules/identity/index.
 import { DEMO_PASSWORD } from '../packages/platform/src/modules/identity/test-support.js';
 import { settingsModule } from '../packages/platform/src/modules/settings/index.js';
 import { workflowModule } from '../packages/platform/src/modules/workflow/index.js';
-import { type BrowserTestBed, CHROMIUM, hasChromium, startBrowserTestBed } from './browser-support.js';
+import { type BrowserTestBed, CHROMIUM, hasChromium, menuItem, startBrowserTestBed } from './browser-support.js';
 
 if (!hasChromium) {
   console.warn(
@@ -28,16 +27,8 @@ const PROCESS_NAME = `联合会办流程-${suffix}`;
 const FORM_KEY = `review_note_${suffix}`;
 const INSTANCE_TITLE = `关于城区道路改造的联合会办-${suffix}`;
 
-/** The server refuses a TOTP code of a step it already accepted; a later login uses the next step. */
-function totpCode(secret: string, stepsAhead = 0): string {
-  const totp = new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) });
-  return totp.generate({ timestamp: Date.now() + stepsAhead * 30_000 });
-}
-
 describe.skipIf(!hasChromium)('workflow console in a browser', () => {
   let bed: BrowserTestBed;
-  let adminSecret: string | null = null;
-  let adminLogins = 0;
   let instanceId = '';
   const taskIds: Record<string, string> = {};
 
@@ -56,41 +47,9 @@ describe.skipIf(!hasChromium)('workflow console in a browser', () => {
     await bed?.close();
   });
 
-  const sideMenu = (page: Page) => page.getByRole('menu', { name: '主菜单' });
-  // The 待办 count badge is CSS generated content, so it is not part of the entry's text.
-  const menuItem = (page: Page, name: string) =>
-    sideMenu(page)
-      .getByRole('menuitem')
-      .filter({ hasText: new RegExp(`^${name}$`) });
-
-  async function logIn(page: Page, username: string) {
-    const admin = username === 'admin';
-    await page.goto(`${bed.baseUrl}/admin/`);
-    await page.getByPlaceholder('账号').fill(username);
-    await page.getByPlaceholder('口令').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    const secret = page.getByTestId('otp-secret');
-    const otpStep = page.getByPlaceholder('6 位动态码');
-    await sideMenu(page).or(secret).or(otpStep).first().waitFor();
-    if (await secret.isVisible()) {
-      adminSecret = ((await secret.textContent()) ?? '').trim();
-      await otpStep.fill(totpCode(adminSecret));
-      await page.getByRole('button', { name: '完成绑定并登录' }).click();
-    } else if (await otpStep.isVisible()) {
-      if (!adminSecret) throw new Error('the administrator asks for a code but none was enrolled');
-      await otpStep.fill(totpCode(adminSecret, adminLogins));
-      await page.getByRole('button', { name: /验\s*证/ }).click();
-    }
-    if (admin) adminLogins++;
-    await sideMenu(page).waitFor();
-  }
-
+  const logIn = (page: Page, username: string) => bed.logIn(page, username, DEMO_PASSWORD);
   /** API calls with the page's own session (setup that is not what this test is about). */
-  async function sameSessionApi(page: Page) {
-    const csrf = (await bed.context.cookies()).find((c) => c.name === 'jiyue_csrf')?.value ?? '';
-    return (path: string, data: unknown) =>
-      page.request.post(`${bed.baseUrl}/api${path}`, { headers: { 'x-csrf-token': csrf }, data });
-  }
+  const sameSessionApi = async (page: Page) => (await bed.sameSessionApi(page)).post;
 
   const shape = (page: Page, id: string) => page.locator(`.djs-element[data-element-id="${id}"]`).first();
   /** The designer's current selection, read from the modeler (bpmn-js exposes no DOM state for it that is cheap to wait on). */

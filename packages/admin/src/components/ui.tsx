@@ -1,4 +1,4 @@
-import { Card, Space, Tag, Typography } from 'antd';
+import { Card, Select, Space, Tag, Typography } from 'antd';
 import dayjs from 'dayjs';
 import type { ReactNode } from 'react';
 
@@ -38,4 +38,38 @@ export const statusOptions = [
 
 export function formatTime(value: string | null | undefined): string {
   return value ? dayjs(value).format('YYYY-MM-DD HH:mm:ss') : '—';
+}
+
+/** A filter of a list page: a labelled, clearable select whose empty value reads 全部…. */
+export function FilterSelect<T extends string | number>({
+  label,
+  placeholder,
+  width,
+  options,
+  value,
+  onChange,
+  clearable = true,
+  disabled,
+}: {
+  label: string;
+  placeholder?: string;
+  width: number;
+  options: { value: T; label: ReactNode }[];
+  value: T | undefined;
+  onChange: (value: T | undefined) => void;
+  clearable?: boolean;
+  disabled?: boolean;
+}) {
+  return (
+    <Select<T>
+      aria-label={label}
+      allowClear={clearable}
+      placeholder={placeholder ?? `全部${label}`}
+      style={{ width }}
+      options={options}
+      value={value}
+      onChange={(v) => onChange(v ?? undefined)}
+      disabled={disabled}
+    />
+  );
 }

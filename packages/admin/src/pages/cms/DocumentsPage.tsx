@@ -6,7 +6,7 @@ import { Link, useNavigate } from 'react-router-dom';
 import { api, errorMessage } from '../../api/client';
 import { useCan, useMe } from '../../auth/session';
 import { usePagedList } from '../../components/data';
-import { formatTime, PageCard } from '../../components/ui';
+import { FilterSelect, formatTime, PageCard } from '../../components/ui';
 import { useAction } from '../../components/useFormSubmit';
 import type { CmsDocument, Site } from './api';
 import { channelOptions, useChannelTree } from './hooks';
@@ -126,20 +126,16 @@ function SiteDocuments({ site }: { site: Site }) {
           value={filters.channelId}
           onChange={(channelId) => set({ channelId })}
         />
-        <Select
-          aria-label="状态"
-          allowClear
-          placeholder="全部状态"
-          style={{ width: 120 }}
+        <FilterSelect
+          label="状态"
+          width={120}
           options={optionsOf(DOCUMENT_STATE)}
           value={filters.state}
           onChange={(state) => set({ state })}
         />
-        <Select
-          aria-label="类型"
-          allowClear
-          placeholder="全部类型"
-          style={{ width: 110 }}
+        <FilterSelect
+          label="类型"
+          width={110}
           options={optionsOf(DOCUMENT_TYPE)}
           value={filters.type}
           onChange={(type) => set({ type })}

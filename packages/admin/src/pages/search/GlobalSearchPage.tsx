@@ -19,7 +19,7 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { api, errorMessage } from '../../api/client';
 import { useCan } from '../../auth/session';
 import { asItems, useRemote } from '../../components/data';
-import { formatTime, PageCard } from '../../components/ui';
+import { FilterSelect, formatTime, PageCard } from '../../components/ui';
 import { channelOptions, useChannelTree, useSites } from '../cms/hooks';
 import { DOCUMENT_STATE, DocumentStateTag, optionsOf } from '../cms/labels';
 import { TargetChannelModal } from '../cms/TargetChannelModal';
@@ -229,29 +229,23 @@ export default function GlobalSearchPage() {
             value={filters.channelId}
             onChange={(channelId) => set({ channelId })}
           />
-          <Select
-            aria-label="状态"
-            allowClear
-            placeholder="全部状态"
-            style={{ width: 120 }}
+          <FilterSelect
+            label="状态"
+            width={120}
             options={optionsOf(DOCUMENT_STATE)}
             value={filters.state}
             onChange={(state) => set({ state })}
           />
-          <Select
-            aria-label="类别"
-            allowClear
-            placeholder="全部类别"
-            style={{ width: 120 }}
+          <FilterSelect
+            label="类别"
+            width={120}
             options={optionsOf(RESULT_KIND)}
             value={filters.kind}
             onChange={(kind) => set({ kind })}
           />
-          <Select
-            aria-label="栏目分类"
-            allowClear
-            placeholder="全部栏目分类"
-            style={{ width: 140 }}
+          <FilterSelect
+            label="栏目分类"
+            width={140}
             options={categories.map((c) => ({ value: c.code, label: c.name }))}
             value={filters.category}
             onChange={(category) => set({ category })}

@@ -123,6 +123,61 @@ async function lockTask(kernel: Kernel, tx: Tx, taskId: string, actorId: string 
   return { run, task };
 }
 
+interface TaskActionContext {
+  run: Run;
+  task: TaskRow;
+  p: Principal;
+  tx: Tx;
+}
+
+/**
+ * The frame of every task action: one transaction (the caller's when given), the instance locked,
+ * the task open; unless told otherwise the instance must be running and the caller must hold the
+ * task. The run's history, tokens and events are written after `act`.
+ */
+async function taskAction<T>(
+  kernel: Kernel,
+  actor: Actor,
+  taskId: string,
+  rules: { running: boolean; holder: boolean },
+  act: (c: TaskActionContext) => Promise<T>,
+  tx?: Tx,
+): Promise<T> {
+  const p = actor.principal;
+  if (!p) throw forbidden();
+  return inTx(kernel, tx, async (tx) => {
+    const { run, task } = await lockTask(kernel, tx, taskId, p.userId);
+    assertOpen(task);
+    if (rules.running) run.assertRunning();
+    if (rules.holder && !mayHandle(task, p)) throw notYours();
+    const result = await act({ run, task, p, tx });
+    await run.flush();
+    return result;
+  });
+}
+
+const HOLDER = { running: true, holder: true };
+
+/** Changes the task row (its revision moves on, so a stale console view is detected). */
+async function updateTask(tx: Tx, taskId: string, set: Record<string, unknown>): Promise<void> {
+  await tx
+    .updateTable('workflow_tasks')
+    .set({ ...set, revision: sql`revision + 1` })
+    .where('id', '=', taskId)
+    .execute();
+}
+
+/** A history entry about the task. */
+function logTask(run: Run, task: TaskRow, action: string, opinion?: string | null, detail?: unknown): void {
+  run.log({
+    task_id: task.id,
+    element_id: task.element_id,
+    action,
+    opinion: opinion ?? null,
+    detail: detail === undefined ? null : JSON.stringify(detail),
+  });
+}
+
 async function userExists(tx: Tx, userId: string): Promise<string> {
   const [id] = await userIds(tx, [userId]);
   if (!id)
@@ -134,6 +189,16 @@ async function userExists(tx: Tx, userId: string): Promise<string> {
 
 function assignedEvent(run: Run, task: TaskRow, assigneeId: string | null, reason: string) {
   run.emit('workflow.task.assigned', { taskId: task.id, instanceId: task.instance_id, assigneeId, reason });
+}
+
+function completedEvent(run: Run, task: TaskRow, outcome: string, actorId: string) {
+  run.emit('workflow.task.completed', {
+    taskId: task.id,
+    instanceId: task.instance_id,
+    elementId: task.element_id,
+    outcome,
+    actorId,
+  });
 }
 
 // ---- complete ----
@@ -167,64 +232,53 @@ export async function completeTask(
   tx?: Tx,
   options: { callerAuthorized?: boolean } = {},
 ) {
-  const p = actor.principal;
-  if (!p) throw forbidden();
-  return inTx(kernel, tx, async (tx) => {
-    const { run, task } = await lockTask(kernel, tx, taskId, p.userId);
-    assertOpen(task);
-    run.assertRunning();
-    if (!options.callerAuthorized && !mayHandle(task, p)) throw notYours();
-    if (task.delegation_state === 'pending') {
-      throw conflict('task_delegated', '委派中的任务须由被委派人办理后交回', { detail: '请使用「交回」' });
-    }
-    const formData = await validateForm(kernel, task, input.formData, tx);
-    const outcome = input.outcome ?? 'approve';
-    const res = await tx
-      .updateTable('workflow_tasks')
-      .set({
-        state: 'completed',
-        assignee_id: p.userId,
+  const rules = { running: true, holder: !options.callerAuthorized };
+  return taskAction(
+    kernel,
+    actor,
+    taskId,
+    rules,
+    async ({ run, task, p, tx }) => {
+      if (task.delegation_state === 'pending') {
+        throw conflict('task_delegated', '委派中的任务须由被委派人办理后交回', { detail: '请使用「交回」' });
+      }
+      const formData = await validateForm(kernel, task, input.formData, tx);
+      const outcome = input.outcome ?? 'approve';
+      const res = await tx
+        .updateTable('workflow_tasks')
+        .set({
+          state: 'completed',
+          assignee_id: p.userId,
+          outcome,
+          opinion: input.opinion ?? null,
+          form_data: formData ? JSON.stringify(formData) : null,
+          completed_by: p.userId,
+          completed_at: new Date(),
+          revision: sql`revision + 1`,
+        })
+        .where('id', '=', task.id)
+        .where('state', '=', 'open')
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw conflict('task_not_open', '该任务已被办理');
+      logTask(run, task, 'complete', input.opinion, { outcome });
+      run.setVariables({
+        ...(formData ? { ...formData, form: formData } : {}),
+        ...(input.variables ?? {}),
         outcome,
-        opinion: input.opinion ?? null,
-        form_data: formData ? JSON.stringify(formData) : null,
-        completed_by: p.userId,
-        completed_at: new Date(),
-        revision: sql`revision + 1`,
-      })
-      .where('id', '=', task.id)
-      .where('state', '=', 'open')
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) throw conflict('task_not_open', '该任务已被办理');
-    run.log({
-      task_id: task.id,
-      element_id: task.element_id,
-      action: 'complete',
-      opinion: input.opinion ?? null,
-      detail: JSON.stringify({ outcome }),
-    });
-    run.setVariables({
-      ...(formData ? { ...formData, form: formData } : {}),
-      ...(input.variables ?? {}),
-      outcome,
-      [`${task.element_id}_outcome`]: outcome,
-    });
-    run.emit('workflow.task.completed', {
-      taskId: task.id,
-      instanceId: task.instance_id,
-      elementId: task.element_id,
-      outcome,
-      actorId: p.userId,
-    });
-    const exec = run.execs.get(task.execution_id);
-    if (!exec) throw conflict('execution_missing', '流程状态不一致，请联系管理员');
-    const node = run.model.nodes[task.element_id];
-    await run.sendCc(node, task.id);
-    if (exec.multi) await advanceMulti(run, exec, task, outcome !== 'reject');
-    else run.completeActivity(exec, true);
-    await run.drain();
-    await run.flush();
-    return { taskId: task.id, instanceId: task.instance_id, instanceState: run.instance.state };
-  });
+        [`${task.element_id}_outcome`]: outcome,
+      });
+      completedEvent(run, task, outcome, p.userId);
+      const exec = run.execs.get(task.execution_id);
+      if (!exec) throw conflict('execution_missing', '流程状态不一致，请联系管理员');
+      const node = run.model.nodes[task.element_id];
+      await run.sendCc(node, task.id);
+      if (exec.multi) await advanceMulti(run, exec, task, outcome !== 'reject');
+      else run.completeActivity(exec, true);
+      await run.drain();
+      return { taskId: task.id, instanceId: task.instance_id, instanceState: run.instance.state };
+    },
+    tx,
+  );
 }
 
 /** 会签 / 或签: counts the decision and decides whether the activity is over. */
@@ -270,40 +324,23 @@ async function advanceMulti(run: Run, exec: ExecRow, task: TaskRow, approve: boo
 // ---- other task actions ----
 
 export async function claimTask(kernel: Kernel, actor: Actor, taskId: string) {
-  const p = actor.principal as Principal;
-  return kernel.db.transaction().execute(async (tx) => {
-    const { run, task } = await lockTask(kernel, tx, taskId, p.userId);
-    assertOpen(task);
-    run.assertRunning();
+  return taskAction(kernel, actor, taskId, { running: true, holder: false }, async ({ run, task, p, tx }) => {
     if (task.assignee_id === p.userId) return { taskId: task.id };
     if (task.assignee_id) throw conflict('task_already_claimed', '该任务已被他人签收');
     if (!isCandidate(task, p)) throw notYours();
-    await tx
-      .updateTable('workflow_tasks')
-      .set({ assignee_id: p.userId, revision: sql`revision + 1` })
-      .where('id', '=', task.id)
-      .execute();
-    run.log({ task_id: task.id, element_id: task.element_id, action: 'claim' });
+    await updateTask(tx, task.id, { assignee_id: p.userId });
+    logTask(run, task, 'claim');
     assignedEvent(run, task, p.userId, 'claim');
-    await run.flush();
     return { taskId: task.id };
   });
 }
 
 export async function unclaimTask(kernel: Kernel, actor: Actor, taskId: string) {
-  const p = actor.principal as Principal;
-  return kernel.db.transaction().execute(async (tx) => {
-    const { run, task } = await lockTask(kernel, tx, taskId, p.userId);
-    assertOpen(task);
+  return taskAction(kernel, actor, taskId, { running: false, holder: false }, async ({ run, task, p, tx }) => {
     if (task.assignee_id !== p.userId) throw notYours();
     if (!isCandidate(task, p)) throw conflict('task_not_claimed', '该任务是直接指派的，不能退回签收');
-    await tx
-      .updateTable('workflow_tasks')
-      .set({ assignee_id: null, revision: sql`revision + 1` })
-      .where('id', '=', task.id)
-      .execute();
-    run.log({ task_id: task.id, element_id: task.element_id, action: 'unclaim' });
-    await run.flush();
+    await updateTask(tx, task.id, { assignee_id: null });
+    logTask(run, task, 'unclaim');
     return { taskId: task.id };
   });
 }
@@ -315,27 +352,11 @@ export async function transferTask(
   taskId: string,
   input: { userId: string; opinion?: string | null },
 ) {
-  const p = actor.principal as Principal;
-  return kernel.db.transaction().execute(async (tx) => {
-    const { run, task } = await lockTask(kernel, tx, taskId, p.userId);
-    assertOpen(task);
-    run.assertRunning();
-    if (!mayHandle(task, p)) throw notYours();
+  return taskAction(kernel, actor, taskId, HOLDER, async ({ run, task, tx }) => {
     const to = await userExists(tx, input.userId);
-    await tx
-      .updateTable('workflow_tasks')
-      .set({ assignee_id: to, owner_id: null, delegation_state: null, revision: sql`revision + 1` })
-      .where('id', '=', task.id)
-      .execute();
-    run.log({
-      task_id: task.id,
-      element_id: task.element_id,
-      action: 'transfer',
-      opinion: input.opinion ?? null,
-      detail: JSON.stringify({ to }),
-    });
+    await updateTask(tx, task.id, { assignee_id: to, owner_id: null, delegation_state: null });
+    logTask(run, task, 'transfer', input.opinion, { to });
     assignedEvent(run, task, to, 'transfer');
-    await run.flush();
     return { taskId: task.id, assigneeId: to };
   });
 }
@@ -347,47 +368,23 @@ export async function delegateTask(
   taskId: string,
   input: { userId: string; opinion?: string | null },
 ) {
-  const p = actor.principal as Principal;
-  return kernel.db.transaction().execute(async (tx) => {
-    const { run, task } = await lockTask(kernel, tx, taskId, p.userId);
-    assertOpen(task);
-    run.assertRunning();
-    if (!mayHandle(task, p)) throw notYours();
+  return taskAction(kernel, actor, taskId, HOLDER, async ({ run, task, p, tx }) => {
     if (task.delegation_state === 'pending') throw conflict('task_delegated', '该任务已委派，等待交回');
     const to = await userExists(tx, input.userId);
     if (to === p.userId) throw badRequest('delegate_self', '不能委派给自己');
-    await tx
-      .updateTable('workflow_tasks')
-      .set({ owner_id: p.userId, assignee_id: to, delegation_state: 'pending', revision: sql`revision + 1` })
-      .where('id', '=', task.id)
-      .execute();
-    run.log({
-      task_id: task.id,
-      element_id: task.element_id,
-      action: 'delegate',
-      opinion: input.opinion ?? null,
-      detail: JSON.stringify({ to }),
-    });
+    await updateTask(tx, task.id, { owner_id: p.userId, assignee_id: to, delegation_state: 'pending' });
+    logTask(run, task, 'delegate', input.opinion, { to });
     assignedEvent(run, task, to, 'delegate');
-    await run.flush();
     return { taskId: task.id, assigneeId: to };
   });
 }
 
 export async function returnTask(kernel: Kernel, actor: Actor, taskId: string, input: { opinion?: string | null }) {
-  const p = actor.principal as Principal;
-  return kernel.db.transaction().execute(async (tx) => {
-    const { run, task } = await lockTask(kernel, tx, taskId, p.userId);
-    assertOpen(task);
+  return taskAction(kernel, actor, taskId, { running: false, holder: false }, async ({ run, task, p, tx }) => {
     if (task.delegation_state !== 'pending' || task.assignee_id !== p.userId) throw notYours();
-    await tx
-      .updateTable('workflow_tasks')
-      .set({ assignee_id: task.owner_id, delegation_state: 'resolved', revision: sql`revision + 1` })
-      .where('id', '=', task.id)
-      .execute();
-    run.log({ task_id: task.id, element_id: task.element_id, action: 'return', opinion: input.opinion ?? null });
+    await updateTask(tx, task.id, { assignee_id: task.owner_id, delegation_state: 'resolved' });
+    logTask(run, task, 'return', input.opinion);
     assignedEvent(run, task, task.owner_id, 'return');
-    await run.flush();
     return { taskId: task.id, assigneeId: task.owner_id };
   });
 }
@@ -399,12 +396,7 @@ export async function addSigners(
   taskId: string,
   input: { userIds: string[]; opinion?: string | null },
 ) {
-  const p = actor.principal as Principal;
-  return kernel.db.transaction().execute(async (tx) => {
-    const { run, task } = await lockTask(kernel, tx, taskId, p.userId);
-    assertOpen(task);
-    run.assertRunning();
-    if (!mayHandle(task, p)) throw notYours();
+  return taskAction(kernel, actor, taskId, HOLDER, async ({ run, task, p, tx }) => {
     const added = await userIds(tx, input.userIds);
     if (added.length !== new Set(input.userIds).size) {
       throw badRequest('user_not_found', '用户不存在或已停用', {
@@ -434,14 +426,7 @@ export async function addSigners(
       m.created += fresh.length;
     }
     run.markDirty(exec);
-    run.log({
-      task_id: task.id,
-      element_id: task.element_id,
-      action: 'add-signer',
-      opinion: input.opinion ?? null,
-      detail: JSON.stringify({ users: fresh }),
-    });
-    await run.flush();
+    logTask(run, task, 'add-signer', input.opinion, { users: fresh });
     return { taskId: task.id, signers: m.users };
   });
 }
@@ -453,12 +438,7 @@ export async function rejectTask(
   taskId: string,
   input: { targetElementId: string; opinion: string },
 ) {
-  const p = actor.principal as Principal;
-  return kernel.db.transaction().execute(async (tx) => {
-    const { run, task } = await lockTask(kernel, tx, taskId, p.userId);
-    assertOpen(task);
-    run.assertRunning();
-    if (!mayHandle(task, p)) throw notYours();
+  return taskAction(kernel, actor, taskId, HOLDER, async ({ run, task, p, tx }) => {
     const exec = run.execs.get(task.execution_id) as ExecRow;
     const targets = await rejectTargets(tx, run, task);
     if (!targets.some((t) => t.elementId === input.targetElementId)) {
@@ -466,38 +446,20 @@ export async function rejectTask(
         errors: [{ field: 'targetElementId', message: '不是可驳回的环节' }],
       });
     }
-    await tx
-      .updateTable('workflow_tasks')
-      .set({
-        state: 'completed',
-        outcome: 'reject',
-        opinion: input.opinion,
-        completed_by: p.userId,
-        completed_at: new Date(),
-        assignee_id: p.userId,
-        revision: sql`revision + 1`,
-      })
-      .where('id', '=', task.id)
-      .execute();
-    run.log({
-      task_id: task.id,
-      element_id: task.element_id,
-      action: 'reject',
-      opinion: input.opinion,
-      detail: JSON.stringify({ target: input.targetElementId }),
-    });
-    run.setVariables({ outcome: 'reject', [`${task.element_id}_outcome`]: 'reject' });
-    run.emit('workflow.task.completed', {
-      taskId: task.id,
-      instanceId: task.instance_id,
-      elementId: task.element_id,
+    await updateTask(tx, task.id, {
+      state: 'completed',
       outcome: 'reject',
-      actorId: p.userId,
+      opinion: input.opinion,
+      completed_by: p.userId,
+      completed_at: new Date(),
+      assignee_id: p.userId,
     });
+    logTask(run, task, 'reject', input.opinion, { target: input.targetElementId });
+    run.setVariables({ outcome: 'reject', [`${task.element_id}_outcome`]: 'reject' });
+    completedEvent(run, task, 'reject', p.userId);
     for (const e of run.childrenOf(exec.parent_id)) run.removeExec(e);
     run.enter(input.targetElementId, exec.parent_id);
     await run.drain();
-    await run.flush();
     return { taskId: task.id, instanceId: task.instance_id };
   });
 }
@@ -529,26 +491,12 @@ export async function reassignTask(
   taskId: string,
   input: { userId: string; reason?: string | null },
 ) {
-  const p = actor.principal as Principal;
-  return kernel.db.transaction().execute(async (tx) => {
-    const { run, task } = await lockTask(kernel, tx, taskId, p.userId);
-    assertOpen(task);
+  return taskAction(kernel, actor, taskId, { running: false, holder: false }, async ({ run, task, p, tx }) => {
     if (!can(p, 'workflow-instance:manage', run.instance.initiator_org_id)) throw forbidden();
     const to = await userExists(tx, input.userId);
-    await tx
-      .updateTable('workflow_tasks')
-      .set({ assignee_id: to, owner_id: null, delegation_state: null, revision: sql`revision + 1` })
-      .where('id', '=', task.id)
-      .execute();
-    run.log({
-      task_id: task.id,
-      element_id: task.element_id,
-      action: 'reassign',
-      opinion: input.reason ?? null,
-      detail: JSON.stringify({ from: task.assignee_id, to }),
-    });
+    await updateTask(tx, task.id, { assignee_id: to, owner_id: null, delegation_state: null });
+    logTask(run, task, 'reassign', input.reason, { from: task.assignee_id, to });
     assignedEvent(run, task, to, 'reassign');
-    await run.flush();
     await kernel.audit.record(tx, {
       actorId: p.userId,
       actorName: auditName(p),
