@@ -1,11 +1,12 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { App, Button, Descriptions, Form, Input, Modal, Popconfirm, Select, Space, Table, Tabs } from 'antd';
+import { App, Button, Descriptions, Form, Input, Popconfirm, Select, Space, Table, Tabs } from 'antd';
 import { useCallback, useState } from 'react';
 import { api } from '../../api/client';
 import { useCan } from '../../auth/session';
 import { usePagedList } from '../../components/data';
+import { FormModal } from '../../components/FormModal';
 import { formatTime, PageCard, StatusTag, statusOptions } from '../../components/ui';
-import { useAction, useFormSubmit } from '../../components/useFormSubmit';
+import { useAction } from '../../components/useFormSubmit';
 
 type Kind = 'person' | 'legalEntity';
 
@@ -183,65 +184,62 @@ function CreateAccountModal({
     },
     [onCreated],
   );
-  const { submit, submitting } = useFormSubmit(form, save, '注册用户已创建');
   return (
-    <Modal
+    <FormModal
       title="新增注册用户"
       open={open}
-      onOk={submit}
-      confirmLoading={submitting}
-      onCancel={onClose}
-      destroyOnHidden
-      okText="保存"
+      onClose={onClose}
+      form={form}
+      save={save}
+      success="注册用户已创建"
+      initialValues={{ kind }}
     >
-      <Form form={form} layout="vertical" preserve={false} initialValues={{ kind }}>
-        <Form.Item name="kind" label="类型">
-          <Select
-            options={[
-              { value: 'person', label: '自然人' },
-              { value: 'legalEntity', label: '法人' },
-            ]}
-          />
-        </Form.Item>
+      <Form.Item name="kind" label="类型">
+        <Select
+          options={[
+            { value: 'person', label: '自然人' },
+            { value: 'legalEntity', label: '法人' },
+          ]}
+        />
+      </Form.Item>
+      <Form.Item
+        name="name"
+        label={chosen === 'person' ? '姓名' : '单位名称'}
+        rules={[{ required: true, message: '请输入名称' }]}
+      >
+        <Input />
+      </Form.Item>
+      <Form.Item
+        name="idNumber"
+        label={ID_LABEL[chosen]}
+        rules={[
+          { required: true, message: `请输入${ID_LABEL[chosen]}` },
+          chosen === 'person'
+            ? { pattern: /^\d{17}[\dX]$/, message: '身份证号为 18 位，末位可为 X' }
+            : { pattern: /^[0-9A-Z]{18}$/, message: '统一社会信用代码为 18 位数字或大写字母' },
+        ]}
+      >
+        <Input maxLength={18} />
+      </Form.Item>
+      {chosen === 'legalEntity' && (
         <Form.Item
-          name="name"
-          label={chosen === 'person' ? '姓名' : '单位名称'}
-          rules={[{ required: true, message: '请输入名称' }]}
+          name="legalRepresentative"
+          label="法定代表人"
+          rules={[{ required: true, message: '请输入法定代表人' }]}
         >
           <Input />
         </Form.Item>
-        <Form.Item
-          name="idNumber"
-          label={ID_LABEL[chosen]}
-          rules={[
-            { required: true, message: `请输入${ID_LABEL[chosen]}` },
-            chosen === 'person'
-              ? { pattern: /^\d{17}[\dX]$/, message: '身份证号为 18 位，末位可为 X' }
-              : { pattern: /^[0-9A-Z]{18}$/, message: '统一社会信用代码为 18 位数字或大写字母' },
-          ]}
-        >
-          <Input maxLength={18} />
-        </Form.Item>
-        {chosen === 'legalEntity' && (
-          <Form.Item
-            name="legalRepresentative"
-            label="法定代表人"
-            rules={[{ required: true, message: '请输入法定代表人' }]}
-          >
-            <Input />
-          </Form.Item>
-        )}
-        <Form.Item
-          name="phone"
-          label="手机号"
-          rules={[
-            { required: true, message: '请输入手机号' },
-            { pattern: /^1[3-9]\d{9}$/, message: '请输入 11 位手机号' },
-          ]}
-        >
-          <Input maxLength={11} />
-        </Form.Item>
-      </Form>
-    </Modal>
+      )}
+      <Form.Item
+        name="phone"
+        label="手机号"
+        rules={[
+          { required: true, message: '请输入手机号' },
+          { pattern: /^1[3-9]\d{9}$/, message: '请输入 11 位手机号' },
+        ]}
+      >
+        <Input maxLength={11} />
+      </Form.Item>
+    </FormModal>
   );
 }

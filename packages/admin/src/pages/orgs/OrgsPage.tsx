@@ -7,7 +7,6 @@ import {
   Form,
   Input,
   InputNumber,
-  Modal,
   Popconfirm,
   Row,
   Select,
@@ -22,6 +21,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api } from '../../api/client';
 import { useCan } from '../../auth/session';
 import { useDictionaryOptions, useRemote } from '../../components/data';
+import { FormModal } from '../../components/FormModal';
 import { fetchOrgTree, findOrg, moveTarget, type OrgNode, orgOptions } from '../../components/orgs';
 import { StatusTag } from '../../components/ui';
 import { useAction, useFormSubmit } from '../../components/useFormSubmit';
@@ -266,22 +266,19 @@ function CreateOrgModal({
     },
     [onCreated],
   );
-  const { submit, submitting } = useFormSubmit(form, save, '组织已创建');
   return (
-    <Modal
+    <FormModal
       title="新增组织"
       open={open}
-      onOk={submit}
-      confirmLoading={submitting}
-      onCancel={onClose}
-      destroyOnHidden
-      okText="保存"
+      onClose={onClose}
       width={560}
+      form={form}
+      save={save}
+      success="组织已创建"
+      initialValues={{ parentId: parentId ?? undefined }}
     >
-      <Form form={form} layout="vertical" preserve={false} initialValues={{ parentId: parentId ?? undefined }}>
-        <OrgFields withParent tree={tree} />
-      </Form>
-    </Modal>
+      <OrgFields withParent tree={tree} />
+    </FormModal>
   );
 }
 

@@ -1,10 +1,11 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { Button, Form, Input, InputNumber, Modal, Popconfirm, Space, Switch, Table } from 'antd';
+import { Button, Form, Input, InputNumber, Popconfirm, Space, Switch, Table } from 'antd';
 import { useCallback, useState } from 'react';
 import { api } from '../../api/client';
 import { asItems, useRemote } from '../../components/data';
+import { FormModal } from '../../components/FormModal';
 import { PageCard } from '../../components/ui';
-import { useAction, useFormSubmit } from '../../components/useFormSubmit';
+import { useAction } from '../../components/useFormSubmit';
 
 /** 栏目类别: the kinds of channel a site can have (信息公开, 政务动态 …), used by the CMS later. */
 interface Category {
@@ -117,38 +118,35 @@ function CategoryModal({
     },
     [existing, onSaved],
   );
-  const { submit, submitting } = useFormSubmit(form, save, '已保存');
   return (
-    <Modal
+    <FormModal
       title={existing ? '编辑栏目类别' : '新增栏目类别'}
       open={category !== null}
-      onOk={submit}
-      confirmLoading={submitting}
-      onCancel={onClose}
-      destroyOnHidden
-      okText="保存"
+      onClose={onClose}
+      form={form}
+      save={save}
+      success="已保存"
+      initialValues={existing ?? { order: 0, enabled: true }}
     >
-      <Form form={form} layout="vertical" preserve={false} initialValues={existing ?? { order: 0, enabled: true }}>
-        <Form.Item
-          name="code"
-          label="编码"
-          rules={[
-            { required: true, message: '请输入编码' },
-            { pattern: /^[A-Za-z][A-Za-z0-9_.-]*$/, message: '以字母开头，只含字母、数字、_ . -' },
-          ]}
-        >
-          <Input />
-        </Form.Item>
-        <Form.Item name="name" label="名称" rules={[{ required: true, message: '请输入名称' }]}>
-          <Input />
-        </Form.Item>
-        <Form.Item name="order" label="排序">
-          <InputNumber precision={0} />
-        </Form.Item>
-        <Form.Item name="enabled" label="启用" valuePropName="checked">
-          <Switch />
-        </Form.Item>
-      </Form>
-    </Modal>
+      <Form.Item
+        name="code"
+        label="编码"
+        rules={[
+          { required: true, message: '请输入编码' },
+          { pattern: /^[A-Za-z][A-Za-z0-9_.-]*$/, message: '以字母开头，只含字母、数字、_ . -' },
+        ]}
+      >
+        <Input />
+      </Form.Item>
+      <Form.Item name="name" label="名称" rules={[{ required: true, message: '请输入名称' }]}>
+        <Input />
+      </Form.Item>
+      <Form.Item name="order" label="排序">
+        <InputNumber precision={0} />
+      </Form.Item>
+      <Form.Item name="enabled" label="启用" valuePropName="checked">
+        <Switch />
+      </Form.Item>
+    </FormModal>
   );
 }

@@ -7,7 +7,6 @@ import {
   Form,
   Input,
   InputNumber,
-  Modal,
   Popconfirm,
   Row,
   Select,
@@ -21,6 +20,7 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { asItems, type DictionaryEntry, useRemote } from '../../components/data';
+import { FormModal } from '../../components/FormModal';
 import { useAction, useFormSubmit } from '../../components/useFormSubmit';
 
 interface Dictionary {
@@ -271,38 +271,35 @@ function CreateDictionaryModal({
     },
     [onCreated],
   );
-  const { submit, submitting } = useFormSubmit(form, save, '字典已创建');
   return (
-    <Modal
+    <FormModal
       title="新建字典"
       open={open}
-      onOk={submit}
-      confirmLoading={submitting}
-      onCancel={onClose}
-      destroyOnHidden
-      okText="保存"
+      onClose={onClose}
+      form={form}
+      save={save}
+      success="字典已创建"
+      initialValues={{ valueType: 'string' }}
     >
-      <Form form={form} layout="vertical" preserve={false} initialValues={{ valueType: 'string' }}>
-        <Form.Item
-          name="code"
-          label="编码"
-          rules={[
-            { required: true, message: '请输入编码' },
-            { pattern: /^[A-Za-z][A-Za-z0-9_.-]*$/, message: '以字母开头，只含字母、数字、_ . -' },
-          ]}
-        >
-          <Input placeholder="如：org_level" />
-        </Form.Item>
-        <Form.Item name="name" label="名称" rules={[{ required: true, message: '请输入名称' }]}>
-          <Input />
-        </Form.Item>
-        <Form.Item name="valueType" label="值类型">
-          <Select options={VALUE_TYPES} />
-        </Form.Item>
-        <Form.Item name="description" label="说明">
-          <Input.TextArea rows={2} />
-        </Form.Item>
-      </Form>
-    </Modal>
+      <Form.Item
+        name="code"
+        label="编码"
+        rules={[
+          { required: true, message: '请输入编码' },
+          { pattern: /^[A-Za-z][A-Za-z0-9_.-]*$/, message: '以字母开头，只含字母、数字、_ . -' },
+        ]}
+      >
+        <Input placeholder="如：org_level" />
+      </Form.Item>
+      <Form.Item name="name" label="名称" rules={[{ required: true, message: '请输入名称' }]}>
+        <Input />
+      </Form.Item>
+      <Form.Item name="valueType" label="值类型">
+        <Select options={VALUE_TYPES} />
+      </Form.Item>
+      <Form.Item name="description" label="说明">
+        <Input.TextArea rows={2} />
+      </Form.Item>
+    </FormModal>
   );
 }
