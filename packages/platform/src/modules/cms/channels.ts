@@ -169,6 +169,16 @@ const audit = (action: string, channel: Pick<ChannelRow, 'id' | 'name'>, summary
   detail,
 });
 
+/**
+ * `cms.channel.updated`: a channel's name, code, place or existence changed, so pages and index
+ * rows that show its documents under it (navigation, breadcrumbs, URLs, channel names) are stale.
+ */
+function channelChanged(kernel: Kernel, tx: Tx, siteId: string, channelId: string, change: ChannelChange) {
+  return kernel.events.emit(tx, 'cms.channel.updated', { channelId, siteId, change });
+}
+
+export type ChannelChange = 'created' | 'updated' | 'moved' | 'merged' | 'deleted';
+
 export function createChannel(kernel: Kernel, ctx: Ctx, input: ChannelInput) {
   return writeCommand(kernel, ctx, async (tx) => {
     const site = await loadSiteFor(tx, ctx.principal, 'channel:manage', input.siteId, { forUpdate: true });
@@ -197,6 +207,7 @@ export function createChannel(kernel: Kernel, ctx: Ctx, input: ChannelInput) {
       .returningAll()
       .executeTakeFirstOrThrow()
       .catch(uniqueViolationAs(codeTaken()))) as ChannelRow;
+    await channelChanged(kernel, tx, site.id, row.id, 'created');
     return {
       result: channelView(row),
       audit: audit('create', row, `在网站「${site.name}」新建栏目「${row.name}」`, input),
@@ -238,6 +249,7 @@ export function updateChannel(kernel: Kernel, ctx: Ctx, id: string, patch: Chann
       .returningAll()
       .executeTakeFirstOrThrow()
       .catch(uniqueViolationAs(codeTaken()))) as ChannelRow;
+    await channelChanged(kernel, tx, site.id, id, 'updated');
     return {
       result: channelView(row),
       audit: audit('update', row, `修改网站「${site.name}」的栏目「${row.name}」`, {
@@ -293,6 +305,7 @@ export function moveChannel(kernel: Kernel, ctx: Ctx, id: string, target: { pare
     await tx.updateTable('cms_channels').set({ parent_id: target.parentId }).where('id', '=', id).execute();
     if (target.order !== undefined) await placeAmongSiblings(tx, channel, target.parentId, target.order);
     const row = await findChannel(tx, id);
+    await channelChanged(kernel, tx, site.id, id, 'moved');
     return {
       result: channelView(row),
       audit: audit(
@@ -342,6 +355,7 @@ export function mergeChannel(kernel: Kernel, ctx: Ctx, sourceId: string, targetI
     const documents = moved.length;
     await tx.updateTable('cms_channels').set({ parent_id: targetId }).where('parent_id', '=', sourceId).execute();
     await tx.deleteFrom('cms_channels').where('id', '=', sourceId).execute();
+    await channelChanged(kernel, tx, site.id, sourceId, 'merged');
     return {
       result: { target: channelView(target), movedDocuments: documents },
       audit: audit(
@@ -371,6 +385,7 @@ export function deleteChannel(kernel: Kernel, ctx: Ctx, id: string) {
       });
     }
     await tx.deleteFrom('cms_channels').where('id', '=', id).execute();
+    await channelChanged(kernel, tx, site.id, id, 'deleted');
     return {
       result: undefined,
       audit: audit('delete', channel, `删除网站「${site.name}」的栏目「${channel.name}」`, channelView(channel)),

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Tx } from '../../kernel/db.js';
 
 /*
@@ -17,6 +18,8 @@ export interface SearchFeedDocument {
   channelId: string;
   channelName: string;
   channelCode: string;
+  /** Codes of the channel and its ancestors from the root, joined by `/` (`zwgk/tzgg`): the page's folder. */
+  channelPath: string;
   /** settings channel category (news, notice, policy, …) or null */
   channelCategory: string | null;
   type: 'text' | 'gallery' | 'video' | 'link';
@@ -53,6 +56,13 @@ function baseQuery(db: Db | Tx) {
       'c.name as channelName',
       'c.code as channelCode',
       'c.category as channelCategory',
+      sql<string>`(
+        with recursive up(id, parent_id, code, depth) as (
+          select u.id, u.parent_id, u.code, 0 from cms_channels u where u.id = d.channel_id
+          union all
+          select u.id, u.parent_id, u.code, up.depth + 1 from cms_channels u join up on u.id = up.parent_id
+        )
+        select string_agg(code, '/' order by depth desc) from up)`.as('channelPath'),
       'd.type',
       'd.title',
       'd.subtitle',
@@ -78,23 +88,28 @@ export async function searchFeedDocument(db: Db | Tx, id: string): Promise<Searc
   return (row as SearchFeedDocument | undefined) ?? null;
 }
 
-/** The next `limit` documents not in the recycle bin with an id greater than `after` (keyset paging). */
+/**
+ * The next `limit` documents not in the recycle bin with an id greater than `after` (keyset
+ * paging), of one site when `siteId` is given.
+ */
 export async function searchFeedPage(
   db: Db | Tx,
-  options: { after?: string | null; limit: number },
+  options: { after?: string | null; limit: number; siteId?: string },
 ): Promise<SearchFeedDocument[]> {
   let query = baseQuery(db).where('d.deleted_at', 'is', null);
+  if (options.siteId) query = query.where('d.site_id', '=', options.siteId);
   if (options.after) query = query.where('d.id', '>', options.after);
   const rows = await query.orderBy('d.id').limit(options.limit).execute();
   return rows as SearchFeedDocument[];
 }
 
 /** How many documents the rebuild will page through (for its progress bar). */
-export async function searchFeedCount(db: Db | Tx): Promise<number> {
-  const row = await db
+export async function searchFeedCount(db: Db | Tx, siteId?: string): Promise<number> {
+  let query = db
     .selectFrom('cms_documents')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('deleted_at', 'is', null)
-    .executeTakeFirstOrThrow();
+    .where('deleted_at', 'is', null);
+  if (siteId) query = query.where('site_id', '=', siteId);
+  const row = await query.executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -170,6 +170,20 @@ export async function getSite(kernel: Kernel, ctx: Ctx, id: string) {
   return { ...view, groups };
 }
 
+/**
+ * `cms.site.updated`: the site's name, code, domains, theme, status or footer data changed (or the
+ * site came or went); `fields` names what the command set, so a subscriber can skip what it does not show.
+ */
+function siteChanged(
+  kernel: Kernel,
+  tx: Tx,
+  siteId: string,
+  change: 'created' | 'updated' | 'deleted',
+  fields: string[],
+) {
+  return kernel.events.emit(tx, 'cms.site.updated', { siteId, change, fields });
+}
+
 export function createSite(kernel: Kernel, ctx: Ctx, input: SiteInput) {
   return writeCommand(kernel, ctx, async (tx) => {
     assertSiteAccess(ctx.principal, 'site:manage', { owner_org_id: input.ownerOrgId, name: input.name });
@@ -194,6 +208,7 @@ export function createSite(kernel: Kernel, ctx: Ctx, input: SiteInput) {
       .returningAll()
       .executeTakeFirstOrThrow()
       .catch(uniqueViolationAs(codeTaken()))) as SiteRow;
+    await siteChanged(kernel, tx, row.id, 'created', Object.keys(definedOnly({ ...input })));
     const [view] = await siteViews(tx, [row]);
     return {
       result: view,
@@ -244,6 +259,7 @@ export function updateSite(kernel: Kernel, ctx: Ctx, id: string, patch: Partial<
       patch.status && patch.status !== site.status
         ? `，状态由「${SITE_STATUS_NAMES[site.status]}」改为「${SITE_STATUS_NAMES[patch.status]}」`
         : '';
+    await siteChanged(kernel, tx, id, 'updated', Object.keys(definedOnly({ ...patch })));
     const [view] = await siteViews(tx, [row]);
     return {
       result: view,
@@ -269,6 +285,7 @@ export function deleteSite(kernel: Kernel, ctx: Ctx, id: string) {
       });
     }
     await tx.deleteFrom('cms_sites').where('id', '=', id).execute();
+    await siteChanged(kernel, tx, id, 'deleted', []);
     return {
       result: undefined,
       audit: {

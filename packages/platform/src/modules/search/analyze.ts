@@ -1,5 +1,6 @@
 import { pinyinInitials, pinyinSyllables, type Segmenter, toSimplified } from '@jiyue/text';
 import type { SearchFeedDocument } from '../cms/index.js';
+import { publicDocumentUrl } from '../publishing/urls.js';
 
 /*
  * Turning a cms document into an index row: plain text, result class (结果分类), type-specific
@@ -108,10 +109,10 @@ export function fieldsOf(doc: SearchFeedDocument, kind: Kind): Record<string, un
   }
 }
 
-/** Public URL of a document until the publishing module defines page addresses. */
-export function urlOf(doc: Pick<SearchFeedDocument, 'id' | 'siteCode' | 'type' | 'linkUrl'>): string {
+/** Public URL of a document: its article page in the site's static output (decision 0006), or its link. */
+export function urlOf(doc: Pick<SearchFeedDocument, 'id' | 'siteCode' | 'channelPath' | 'type' | 'linkUrl'>): string {
   if (doc.type === 'link' && doc.linkUrl) return doc.linkUrl;
-  return `/sites/${doc.siteCode}/articles/${doc.id}.html`;
+  return publicDocumentUrl({ code: doc.siteCode }, doc.channelPath.split('/'), doc.id);
 }
 
 /** A lexeme: letters and digits only, so it can never carry tsquery/tsvector syntax. */

@@ -1,6 +1,7 @@
 import type { Segmenter } from '@jiyue/text';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../kernel/db.js';
+import type { JobContext } from '../../kernel/jobs.js';
 import type { JobHandler, Kernel } from '../../kernel/module.js';
 import { type SearchFeedDocument, searchFeedCount, searchFeedDocument, searchFeedPage } from '../cms/index.js';
 import { analyze, type IndexRow } from './analyze.js';
@@ -102,31 +103,49 @@ export async function syncDocuments(kernel: Kernel, ids: string[]): Promise<void
 
 const PAGE = 200;
 
-/** 重建索引: every document through the cms feed, then rows of vanished documents removed. */
-export const rebuildIndex: JobHandler = async (_job, { progress, kernel }) => {
+/**
+ * Re-indexes every document of the feed (one site's when `siteId` is given) in pages, reporting
+ * progress; then removes the rows of that scope that this pass did not rewrite: documents that no
+ * longer exist or are in the recycle bin.
+ */
+async function reindexFeed(kernel: Kernel, progress: JobContext['progress'], siteId?: string) {
   const clock = await sql<{ now: Date }>`select now() as now`.execute(kernel.db);
   const startedAt = clock.rows[0].now;
-  const total = await searchFeedCount(kernel.db);
+  const total = await searchFeedCount(kernel.db, siteId);
   await progress(0, total, '开始重建检索索引');
   const segmenter = await indexSegmenter(kernel);
   let after: string | null = null;
   let done = 0;
   for (;;) {
-    const docs = await searchFeedPage(kernel.db, { after, limit: PAGE });
+    const docs = await searchFeedPage(kernel.db, { after, limit: PAGE, siteId });
     if (docs.length === 0) break;
     await indexDocuments(kernel.db, docs, segmenter);
     done += docs.length;
     after = docs[docs.length - 1].id;
     await progress(Math.min(done, total), Math.max(total, done), `已索引 ${done} 条信息`);
   }
-  // Rows not rewritten by this run belong to documents that no longer exist (or are in the bin).
-  const removed = await kernel.db.deleteFrom('search_documents').where('indexed_at', '<', startedAt).executeTakeFirst();
+  let stale = kernel.db.deleteFrom('search_documents').where('indexed_at', '<', startedAt);
+  if (siteId) stale = stale.where('site_id', '=', siteId);
+  const removed = Number((await stale.executeTakeFirst()).numDeletedRows);
+  invalidateLexicon(kernel);
+  await progress(done, Math.max(total, done), `完成：索引 ${done} 条，移除 ${removed} 条`);
+  return { indexed: done, removed };
+}
+
+/** 重建索引: every document through the cms feed. */
+export const rebuildIndex: JobHandler = async (_job, { progress, kernel }) => {
+  const result = await reindexFeed(kernel, progress);
   await kernel.db
     .insertInto('search_state')
-    .values({ key: 'last_rebuild', value: JSON.stringify({ at: new Date().toISOString(), documents: done }) })
+    .values({ key: 'last_rebuild', value: JSON.stringify({ at: new Date().toISOString(), documents: result.indexed }) })
     .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql`excluded.value`, updated_at: sql`now()` }))
     .execute();
-  invalidateLexicon(kernel);
-  await progress(done, Math.max(total, done), `完成：索引 ${done} 条，移除 ${Number(removed.numDeletedRows)} 条`);
-  return { indexed: done, removed: Number(removed.numDeletedRows) };
+  return result;
 };
+
+/**
+ * A site's rows again, after a change that every row of the site carries: the site's name or
+ * status, a channel's name, code or place (result URLs and channel names).
+ */
+export const reindexSite: JobHandler<{ siteId: string }> = async (job, { progress, kernel }) =>
+  reindexFeed(kernel, progress, job.payload.siteId);

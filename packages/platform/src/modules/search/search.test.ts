@@ -58,7 +58,10 @@ describe('public search API', () => {
     expect(body.facets.sites.length).toBeGreaterThan(0);
     expect(body.facets.types.map((t: any) => t.value)).toContain('service');
     expect(body.facets.ranges.map((r: any) => r.value)).toEqual(['week', 'month', 'year']);
-    expect(item.url).toBe(`/sites/scjgj/articles/${bed.ids.get('yyzz')}.html`);
+    // The article page in the site's static output: <site>/<channel path>/<id>.html (decision 0006).
+    expect(body.items.find((i: any) => i.id === bed.ids.get('yyzz')).url).toBe(
+      `/sites/scjgj/bszn/${bed.ids.get('yyzz')}.html`,
+    );
   });
 
   it('智能纠错: 新乡市人民政付 and 营业执招 are corrected and the correction is searched', async () => {
@@ -439,7 +442,7 @@ describe('public page', () => {
     expect(res.raw).toMatch(/href="\/search\?q=[^"]*type=service/);
     const site = await get(`/sites/gaj/search?q=${encodeURIComponent('身份证')}`);
     expect(site.status).toBe(200);
-    expect(site.raw).toContain(`/sites/gaj/articles/${bed.ids.get('sfz')}.html`);
+    expect(site.raw).toContain(`/sites/gaj/bszn/${bed.ids.get('sfz')}.html`);
     expect(site.raw).not.toContain('/sites/scjgj/');
     expect((await get('/sites/nope/search?q=a')).status).toBe(404);
     const home = await get('/search');
@@ -453,5 +456,56 @@ describe('public page', () => {
       if (res.statusCode === 429) limited++;
     }
     expect(limited).toBe(1);
+  });
+});
+
+// Last: it moves and renames a channel and closes a site, which the tests above do not expect. The
+// public API is rate-limited by now, so the rows are checked (site_public is what public search filters on).
+describe('index follows site and channel changes', () => {
+  it('a channel renamed or moved and a site closed reach every row of the site', async () => {
+    const id = bed.ids.get('yyzz') as string;
+    const row = () =>
+      bed.t.kernel.db
+        .selectFrom('search_documents')
+        .select(['channel_name', 'url', 'site_public'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+    const site = await bed.t.kernel.db
+      .selectFrom('cms_sites')
+      .select('id')
+      .where('code', '=', 'scjgj')
+      .executeTakeFirstOrThrow();
+    const channels = await bed.t.kernel.db
+      .selectFrom('cms_channels')
+      .select(['id', 'code'])
+      .where('site_id', '=', site.id)
+      .where('code', 'in', ['bszn', 'zwgk'])
+      .execute();
+    const channelId = (code: string) => channels.find((c) => c.code === code)?.id as string;
+
+    expect(
+      (await send('PATCH', `/api/cms/channels/${channelId('bszn')}`, bed.admin, { name: '办事服务指南' })).status,
+    ).toBe(200);
+    expect(
+      (await send('POST', `/api/cms/channels/${channelId('bszn')}/move`, bed.admin, { parentId: channelId('zwgk') }))
+        .status,
+    ).toBe(200);
+    await settle(bed.t);
+    expect(await row()).toMatchObject({ channel_name: '办事服务指南', url: `/sites/scjgj/zwgk/bszn/${id}.html` });
+
+    expect((await send('PATCH', `/api/cms/sites/${site.id}`, bed.admin, { status: 'closed' })).status).toBe(200);
+    await settle(bed.t);
+    expect((await row()).site_public).toBe(false);
+
+    // Back as it was, for the other tests.
+    expect((await send('PATCH', `/api/cms/sites/${site.id}`, bed.admin, { status: 'running' })).status).toBe(200);
+    expect(
+      (await send('POST', `/api/cms/channels/${channelId('bszn')}/move`, bed.admin, { parentId: null })).status,
+    ).toBe(200);
+    expect(
+      (await send('PATCH', `/api/cms/channels/${channelId('bszn')}`, bed.admin, { name: '办事指南' })).status,
+    ).toBe(200);
+    await settle(bed.t);
+    expect(await row()).toMatchObject({ channel_name: '办事指南', site_public: true });
   });
 });
