@@ -10,6 +10,15 @@
 
 export { type TraditionalVariant, toSimplified, toTraditional } from './convert.js';
 export { TextInputError } from './errors.js';
+export {
+  isValidIdNumber,
+  isValidPhone,
+  isValidUscc,
+  maskIdNumber,
+  maskName,
+  maskPhone,
+  usccCheckChar,
+} from './identifiers.js';
 export { type WordEntry, type WordMatch, WordMatcher } from './matcher.js';
 export { matchPinyin, type PinyinOptions, pinyinInitials, pinyinSyllables, toPinyin } from './pinyin.js';
 export {

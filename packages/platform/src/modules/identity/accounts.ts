@@ -1,10 +1,10 @@
+import { isValidIdNumber, isValidPhone, isValidUscc, maskIdNumber, maskName, maskPhone } from '@jiyue/text/identifiers';
 import { can } from '../../kernel/auth.js';
 import type { Db, Tx } from '../../kernel/db.js';
 import { badRequest, conflict, notFound } from '../../kernel/errors.js';
 import type { Kernel } from '../../kernel/module.js';
 import { type Ctx, likePattern, type Page, pageBounds, writeCommand } from '../settings/context.js';
 import type { AccountKind, AccountRow } from './schema.js';
-import { isValidIdNumber, isValidPhone, isValidUscc, maskIdNumber, maskName, maskPhone } from './validators.js';
 
 /*
  * 注册用户: internet users (自然人) and companies (法人). ID numbers and phones are SM4-encrypted;

@@ -1,9 +1,9 @@
+import { usccCheckChar } from '@jiyue/text/identifiers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session, TestApp } from '../../kernel/testing.js';
 import { appointAdministrator } from './operator.js';
 import { demoUscc } from './seed-data.js';
 import { DEMO_PASSWORD, identityTestApp, login } from './test-support.js';
-import { usccCheckChar } from './validators.js';
 
 const companyCode = (first17: string) => first17 + usccCheckChar(first17);
 

@@ -10,7 +10,6 @@ export { principalFor } from './grants.js';
 export { appointAdministrator } from './operator.js';
 export { subtreeIds } from './orgs.js';
 export { findUser } from './users.js';
-export { isValidIdNumber, isValidUscc } from './validators.js';
 
 const group = '统一用户管理';
 const security = '安全管理';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isValidUscc } from '@jiyue/text/identifiers';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../kernel/db.js';
 import { badRequest, conflict, notFound } from '../../kernel/errors.js';
@@ -7,7 +8,6 @@ import { type Ctx, definedOnly, writeCommand } from '../settings/context.js';
 import { dictionaryHasValue } from '../settings/service.js';
 import type { OrgRow } from './schema.js';
 import { assertScope, visibleOrgIds } from './scope.js';
-import { isValidUscc } from './validators.js';
 
 /* 组织机构 commands. The tree is a materialized path (`/a/b/`); see schema.ts. */
 

@@ -1,4 +1,4 @@
-import { usccCheckChar } from './validators.js';
+import { usccCheckChar } from '@jiyue/text/identifiers';
 
 /*
  * Demo data: 新乡市人民政府, its working departments and directly affiliated bodies (names as after

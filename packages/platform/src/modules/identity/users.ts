@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { maskPhone } from '@jiyue/text/identifiers';
 import { sql } from 'kysely';
 import { can } from '../../kernel/auth.js';
 import type { Db, Tx } from '../../kernel/db.js';
@@ -19,7 +20,7 @@ import {
 import { findRole } from './roles.js';
 import type { RoleRow, UserRow, UserStatus } from './schema.js';
 import { assertScope, visibleOrgIds } from './scope.js';
-import { CHAR_CLASSES, maskPhone } from './validators.js';
+import { CHAR_CLASSES } from './validators.js';
 
 /* 用户管理 commands. Phones are SM4-encrypted with a blind index (see schema.ts). */
 

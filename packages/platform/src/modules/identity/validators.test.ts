@@ -1,5 +1,3 @@
-import { describe, expect, it } from 'vitest';
-import { demoUscc } from './seed-data.js';
 import {
   isValidIdNumber,
   isValidPhone,
@@ -8,7 +6,9 @@ import {
   maskName,
   maskPhone,
   usccCheckChar,
-} from './validators.js';
+} from '@jiyue/text/identifiers';
+import { describe, expect, it } from 'vitest';
+import { demoUscc } from './seed-data.js';
 
 describe('统一社会信用代码 (GB 32100-2015)', () => {
   it('accepts codes with a correct check character', () => {

@@ -1,7 +1,7 @@
+import { isValidIdNumber, isValidUscc } from '@jiyue/text/identifiers';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import localizeZhModule from 'ajv-i18n/localize/zh/index.js';
-import { isValidIdNumber, isValidUscc } from '../../identity/validators.js';
 import { evaluate, expressionError, roundTo } from './expressions.js';
 import {
   type FieldError,
