@@ -3,7 +3,8 @@
  * round seal image for 新乡市行政审批和政务信息管理局, makes a key and issues its certificate from the
  * development CA, makes the seal and authorizes it to a user; that user drags the seal onto a page
  * in the 签章工作台, signs and downloads; the public verification page says the file is valid, and
- * the same file with one byte changed is invalid. Real server, real database, real Chromium.
+ * the same file with one byte changed is invalid. 用章审批: a seal that requires approval is applied
+ * for in 用章申请 and approved by the 用章审批人 in 我的任务. Real server, real database, real Chromium.
  *
  * The page the seal is dropped on has /Rotate 90, so the test also proves that a drop point on the
  * page as the reader sees it becomes the right place in PDF user space.
@@ -11,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
 import { degrees, PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Locator, Page } from 'playwright-core';
@@ -344,4 +346,81 @@ describe.skipIf(!hasChromium)('electronic seal service in a browser', () => {
       await page.getByText('验证通过：文件签章有效').waitFor();
       await page.getByText(SEAL_NAME).first().waitFor();
     }));
+
+  it('用章审批: the user applies for a seal that requires approval, the 用章审批人 approves in 我的任务', async () => {
+    const APPROVAL_SEAL = `教育局审批用章-${unique}`;
+    const APPROVER = 'jyj_reviewer';
+    // Fixtures straight in the database (the steps above already drove these screens): a second seal
+    // of 市教育局 from the same image and key, and the role 用章审批人 (seal_keeper) there.
+    const db = bed.server.kernel.db;
+    const org = await db
+      .selectFrom('identity_orgs')
+      .select('id')
+      .where('short_name', '=', '市教育局')
+      .executeTakeFirstOrThrow();
+    await sql`insert into seal_seals (name, type, org_id, image_id, key_id)
+      select ${APPROVAL_SEAL}, type, ${org.id}, image_id, key_id from seal_seals where name = ${SEAL_NAME}`.execute(db);
+    const role = await db
+      .insertInto('identity_roles')
+      .values({ code: 'seal_keeper', name: '用章审批人', permissions: '[]' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const approver = await db
+      .selectFrom('identity_users')
+      .select('id')
+      .where('username', '=', APPROVER)
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('identity_user_roles')
+      .values({ user_id: approver.id, role_id: role.id, scope_org_id: org.id })
+      .execute();
+
+    await bed.withPage('seal-approval-admin', async (page) => {
+      await logIn(page, 'admin');
+      await openPage(page, '印章管理');
+      await row(page, APPROVAL_SEAL).getByRole('button', { name: '编辑' }).click();
+      const edit = dialog(page, `编辑印章：${APPROVAL_SEAL}`);
+      await edit.getByRole('switch', { name: '需要审批' }).click();
+      await edit.getByRole('button', { name: /保\s*存/ }).click();
+      await edit.waitFor({ state: 'hidden' });
+      await row(page, APPROVAL_SEAL).filter({ hasText: '需审批' }).waitFor();
+    });
+
+    await bed.withPage('seal-approval-apply', async (page) => {
+      await logIn(page, SIGNER);
+      await openPage(page, '用章申请');
+      await page.getByRole('button', { name: '申请用章' }).click();
+      const apply = dialog(page, '申请用章');
+      await choose(page, apply, '印章', APPROVAL_SEAL, new RegExp(APPROVAL_SEAL));
+      await apply.getByLabel('用章事由').fill('印发《关于2026年教师资格认定的通知》');
+      await apply.getByLabel('申请次数').fill('3');
+      await apply.getByRole('button', { name: '提交申请' }).click();
+      await apply.waitFor({ state: 'hidden' });
+      await row(page, APPROVAL_SEAL).filter({ hasText: '待审批' }).filter({ hasText: '3 次' }).waitFor();
+    });
+
+    await bed.withPage('seal-approval-approve', async (page) => {
+      await logIn(page, APPROVER);
+      await menuItem(page, '我的任务').click();
+      const task = row(page, '用章审批').filter({ hasText: APPROVAL_SEAL });
+      await task.getByRole('button', { name: /认\s*领/ }).click();
+      await task.getByRole('button', { name: /办\s*理/ }).click();
+      await page.waitForURL(/\/admin\/workflow\/tasks\/[0-9a-f-]{36}$/);
+      // The request is in the task's title and variables: seal, applicant, reason.
+      await page.getByText(`用章申请：${APPROVAL_SEAL}（教育局信息员）`).first().waitFor();
+      await page.getByLabel('批示意见').fill('同意，限用三次');
+      await page.getByRole('button', { name: /^同\s*意$/ }).click();
+      await page.getByText('任务已办结').waitFor();
+    });
+
+    await bed.withPage('seal-approval-result', async (page) => {
+      await logIn(page, SIGNER);
+      await openPage(page, '用章申请');
+      await row(page, APPROVAL_SEAL).filter({ hasText: '已批准' }).filter({ hasText: '同意，限用三次' }).waitFor();
+      // The grant is usable at once: the workbench offers the seal with its three uses.
+      await openPage(page, '签章工作台');
+      await choose(page, page.locator('main'), '印章', APPROVAL_SEAL, new RegExp(APPROVAL_SEAL));
+      await page.getByText('剩余 3 次').waitFor();
+    });
+  });
 });

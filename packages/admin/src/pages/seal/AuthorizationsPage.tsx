@@ -11,6 +11,7 @@ import {
   Select,
   Space,
   Table,
+  Tabs,
   Tag,
   TreeSelect,
   Typography,
@@ -26,6 +27,7 @@ import { formatTime, PageCard } from '../../components/ui';
 import { useAction, useFormSubmit } from '../../components/useFormSubmit';
 import type { ApiClient, Authorization, Seal, SubjectType } from './api';
 import { AuthorizationStatusTag, authorizationStatusOptions, formatValidity, SUBJECT_TYPES } from './labels';
+import { SealRequestsPanel } from './RequestsPage';
 
 interface Filters {
   sealId?: string;
@@ -53,6 +55,7 @@ export default function AuthorizationsPage() {
   const list = usePagedList<Authorization>('/seal/authorizations', { ...filters });
   const seals = useSealOptions();
   const [creating, setCreating] = useState(false);
+  const [tab, setTab] = useState(params.get('tab') ?? 'grants');
 
   const setSeal = (sealId?: string) => {
     setFilters((f) => ({ ...f, sealId }));
@@ -63,117 +66,133 @@ export default function AuthorizationsPage() {
     <PageCard
       title="用章授权"
       extra={
-        <>
-          <Select
-            aria-label="印章"
-            allowClear
-            showSearch
-            optionFilterProp="label"
-            placeholder="全部印章"
-            style={{ width: 240 }}
-            value={filters.sealId}
-            options={seals.map((s) => ({ value: s.id, label: s.name }))}
-            onChange={setSeal}
-          />
-          <Select
-            aria-label="授权对象类型"
-            allowClear
-            placeholder="对象类型"
-            style={{ width: 120 }}
-            options={Object.entries(SUBJECT_TYPES).map(([value, label]) => ({ value, label }))}
-            onChange={(subjectType) => setFilters((f) => ({ ...f, subjectType }))}
-          />
-          <Select
-            aria-label="授权状态"
-            allowClear
-            placeholder="授权状态"
-            style={{ width: 120 }}
-            options={authorizationStatusOptions}
-            onChange={(status) => setFilters((f) => ({ ...f, status }))}
-          />
-          {manage && (
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-              新增授权
-            </Button>
-          )}
-        </>
+        tab === 'grants' && (
+          <>
+            <Select
+              aria-label="印章"
+              allowClear
+              showSearch
+              optionFilterProp="label"
+              placeholder="全部印章"
+              style={{ width: 240 }}
+              value={filters.sealId}
+              options={seals.map((s) => ({ value: s.id, label: s.name }))}
+              onChange={setSeal}
+            />
+            <Select
+              aria-label="授权对象类型"
+              allowClear
+              placeholder="对象类型"
+              style={{ width: 120 }}
+              options={Object.entries(SUBJECT_TYPES).map(([value, label]) => ({ value, label }))}
+              onChange={(subjectType) => setFilters((f) => ({ ...f, subjectType }))}
+            />
+            <Select
+              aria-label="授权状态"
+              allowClear
+              placeholder="授权状态"
+              style={{ width: 120 }}
+              options={authorizationStatusOptions}
+              onChange={(status) => setFilters((f) => ({ ...f, status }))}
+            />
+            {manage && (
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+                新增授权
+              </Button>
+            )}
+          </>
+        )
       }
     >
-      <Table<Authorization>
-        rowKey="id"
-        aria-label="授权列表"
-        loading={list.loading}
-        dataSource={list.data.items}
-        pagination={list.pagination}
-        columns={[
-          { title: '印章', dataIndex: 'sealName' },
-          {
-            title: '授权对象',
-            render: (_, a) => (
-              <Space size={4}>
-                <Tag>{SUBJECT_TYPES[a.subjectType] ?? a.subjectType}</Tag>
-                {a.subjectName}
-              </Space>
-            ),
-          },
-          {
-            title: '使用次数',
-            width: 150,
-            render: (_, a) =>
-              a.maxUses == null ? (
-                <span>已用 {a.usedCount}（不限次数）</span>
-              ) : (
+      <Tabs
+        activeKey={tab}
+        onChange={setTab}
+        items={[
+          { key: 'grants', label: '授权列表' },
+          { key: 'mine', label: '我的用章申请' },
+          { key: 'requests', label: '全部用章申请' },
+        ]}
+      />
+      {tab === 'mine' && <SealRequestsPanel mine />}
+      {tab === 'requests' && <SealRequestsPanel mine={false} />}
+      {tab === 'grants' && (
+        <Table<Authorization>
+          rowKey="id"
+          aria-label="授权列表"
+          loading={list.loading}
+          dataSource={list.data.items}
+          pagination={list.pagination}
+          columns={[
+            { title: '印章', dataIndex: 'sealName' },
+            {
+              title: '授权对象',
+              render: (_, a) => (
+                <Space size={4}>
+                  <Tag>{SUBJECT_TYPES[a.subjectType] ?? a.subjectType}</Tag>
+                  {a.subjectName}
+                  {a.requestId && <Tag color="purple">经用章审批</Tag>}
+                </Space>
+              ),
+            },
+            {
+              title: '使用次数',
+              width: 150,
+              render: (_, a) =>
+                a.maxUses == null ? (
+                  <span>已用 {a.usedCount}（不限次数）</span>
+                ) : (
+                  <span>
+                    已用 {a.usedCount} / {a.maxUses}
+                    <Typography.Text type={a.remaining ? undefined : 'danger'} style={{ display: 'block' }}>
+                      剩余 {a.remaining ?? 0} 次
+                    </Typography.Text>
+                  </span>
+                ),
+            },
+            { title: '有效期', width: 210, render: (_, a) => formatValidity(a.validFrom, a.validTo) },
+            {
+              title: '状态',
+              dataIndex: 'status',
+              width: 110,
+              render: (s: Authorization['status']) => <AuthorizationStatusTag status={s} />,
+            },
+            { title: '备注', dataIndex: 'note', render: (v) => v || '—' },
+            {
+              title: '授权',
+              width: 180,
+              render: (_, a) => (
                 <span>
-                  已用 {a.usedCount} / {a.maxUses}
-                  <Typography.Text type={a.remaining ? undefined : 'danger'} style={{ display: 'block' }}>
-                    剩余 {a.remaining ?? 0} 次
+                  {a.createdByName ?? '—'}
+                  <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
+                    {formatTime(a.createdAt)}
                   </Typography.Text>
                 </span>
               ),
-          },
-          { title: '有效期', width: 210, render: (_, a) => formatValidity(a.validFrom, a.validTo) },
-          {
-            title: '状态',
-            dataIndex: 'status',
-            width: 110,
-            render: (s: Authorization['status']) => <AuthorizationStatusTag status={s} />,
-          },
-          { title: '备注', dataIndex: 'note', render: (v) => v || '—' },
-          {
-            title: '授权',
-            width: 180,
-            render: (_, a) => (
-              <span>
-                {a.createdByName ?? '—'}
-                <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
-                  {formatTime(a.createdAt)}
-                </Typography.Text>
-              </span>
-            ),
-          },
-          {
-            title: '操作',
-            width: 90,
-            render: (_, a) =>
-              manage &&
-              a.status !== 'revoked' && (
-                <Popconfirm
-                  title="撤销该授权？"
-                  description={`「${a.subjectName}」将立即不能再使用「${a.sealName}」。`}
-                  okText="撤销"
-                  okButtonProps={{ danger: true }}
-                  onConfirm={async () => {
-                    if (await action(() => api.delete(`/seal/authorizations/${a.id}`), '授权已撤销')) list.reload();
-                  }}
-                >
-                  <Button type="link" size="small" danger>
-                    撤销
-                  </Button>
-                </Popconfirm>
-              ),
-          },
-        ]}
-      />
+            },
+            {
+              title: '操作',
+              width: 90,
+              render: (_, a) =>
+                manage &&
+                a.status !== 'revoked' && (
+                  <Popconfirm
+                    title="撤销该授权？"
+                    description={`「${a.subjectName}」将立即不能再使用「${a.sealName}」。`}
+                    okText="撤销"
+                    okButtonProps={{ danger: true }}
+                    onConfirm={async () => {
+                      if (await action(() => api.delete(`/seal/authorizations/${a.id}`), '授权已撤销')) list.reload();
+                    }}
+                  >
+                    <Button type="link" size="small" danger>
+                      撤销
+                    </Button>
+                  </Popconfirm>
+                ),
+            },
+          ]}
+        />
+      )}
       {creating && (
         <AuthorizationModal
           seals={seals}
@@ -255,7 +274,11 @@ function AuthorizationModal({
               .filter((s) => s.status !== 'retired')
               .map((s) => ({
                 value: s.id,
-                label: `${s.name}（${s.typeName}${s.status === 'disabled' ? '，已停用' : ''}）`,
+                // Seals that require approval are granted only through 用章申请 (server: 409 seal_requires_approval).
+                disabled: s.requiresApproval,
+                label: `${s.name}（${s.typeName}${s.status === 'disabled' ? '，已停用' : ''}${
+                  s.requiresApproval ? '，须经用章审批' : ''
+                }）`,
               }))}
           />
         </Form.Item>

@@ -10,7 +10,9 @@ import {
   Modal,
   Select,
   Space,
+  Switch,
   Table,
+  Tag,
   Tooltip,
   TreeSelect,
   Typography,
@@ -181,7 +183,16 @@ export default function SealsPage() {
             width: 170,
             render: (_, s) => formatValidity(s.validFrom, s.validTo),
           },
-          { title: '状态', width: 130, render: (_, s) => <SealStatusTag seal={s} /> },
+          {
+            title: '状态',
+            width: 130,
+            render: (_, s) => (
+              <Space size={4} wrap>
+                <SealStatusTag seal={s} />
+                {s.requiresApproval && <Tag color="purple">需审批</Tag>}
+              </Space>
+            ),
+          },
           { title: '签章次数', dataIndex: 'signCount', width: 80 },
           {
             title: '操作',
@@ -238,6 +249,7 @@ interface SealValues {
   orgId?: string;
   validity?: [Dayjs | null, Dayjs | null] | null;
   description?: string;
+  requiresApproval?: boolean;
 }
 
 function SealModal({ seal, onClose }: { seal: Seal | null; onClose: (saved: boolean) => void }) {
@@ -262,7 +274,9 @@ function SealModal({ seal, onClose }: { seal: Seal | null; onClose: (saved: bool
         orgId: v.orgId ?? null,
         validFrom: v.validity?.[0]?.startOf('day').toISOString() ?? null,
         validTo: v.validity?.[1]?.endOf('day').toISOString() ?? null,
-        description: v.description?.trim() || null,
+        // The server's 说明 is a string ('' = none), not nullable.
+        description: v.description?.trim() ?? '',
+        requiresApproval: Boolean(v.requiresApproval),
       };
       return seal
         ? api.patch(`/seal/seals/${seal.id}`, common)
@@ -278,8 +292,9 @@ function SealModal({ seal, onClose }: { seal: Seal | null; onClose: (saved: bool
         orgId: seal.orgId ?? undefined,
         validity: [seal.validFrom ? dayjs(seal.validFrom) : null, seal.validTo ? dayjs(seal.validTo) : null],
         description: seal.description ?? undefined,
+        requiresApproval: seal.requiresApproval,
       }
-    : { type: 'official' };
+    : { type: 'official', requiresApproval: false };
   return (
     <Modal
       open
@@ -354,6 +369,14 @@ function SealModal({ seal, onClose }: { seal: Seal | null; onClose: (saved: bool
         </Form.Item>
         <Form.Item name="validity" label="有效期" extra="不填表示长期有效；过期的印章不能签章">
           <DatePicker.RangePicker allowEmpty={[true, true]} style={{ width: '100%' }} />
+        </Form.Item>
+        <Form.Item
+          name="requiresApproval"
+          label="需要审批"
+          valuePropName="checked"
+          extra="开启后每次用章须提出用章申请，经用章审批人（角色 seal_keeper）在「我的任务」中批准后方可使用；不能再直接授权，已有的直接授权随即失效"
+        >
+          <Switch checkedChildren="需要" unCheckedChildren="不需要" />
         </Form.Item>
         <Form.Item name="description" label="说明">
           <Input.TextArea rows={2} maxLength={500} />

@@ -224,6 +224,9 @@ function SingleSign() {
             </Space>
           )}
           {pictureError && <Alert type="warning" showIcon title={pictureError} style={{ marginTop: 8 }} />}
+          <Typography.Paragraph type="secondary" style={{ fontSize: 12, margin: '8px 0 0' }}>
+            需要使用其他印章？须审批的印章请在<Link to="/seal/requests">用章申请</Link>中提出，批准后即可在此使用。
+          </Typography.Paragraph>
         </Card>
         <Card size="small" title="2. 上传文件" style={{ marginBottom: 12 }}>
           <Upload.Dragger

@@ -96,6 +96,8 @@ export interface Seal {
   validFrom: string | null;
   validTo: string | null;
   status: SealStatus;
+  /** 用章审批: uses need an approved 用章申请 */
+  requiresApproval: boolean;
   usable: boolean;
   unusableReason: string | null;
   unusableText: string | null;
@@ -126,6 +128,46 @@ export interface Authorization {
   createdAt: string;
   createdByName?: string | null;
   revokedAt: string | null;
+  /** The approved 用章申请 that made this grant; null for a direct grant. */
+  requestId: string | null;
+}
+
+export type RequestState = 'pending' | 'approved' | 'rejected' | 'withdrawn' | 'cancelled';
+
+/** 用章申请 */
+export interface SealUseRequest {
+  id: string;
+  sealId: string;
+  sealName: string;
+  sealTypeName: string;
+  applicantId: string;
+  applicantName: string;
+  applicantOrgId: string | null;
+  applicantOrgName: string | null;
+  reason: string;
+  countLimit: number | null;
+  validFrom: string | null;
+  validTo: string | null;
+  state: RequestState;
+  stateName: string;
+  workflowInstanceId: string | null;
+  decidedBy: string | null;
+  decidedByName: string | null;
+  decidedAt: string | null;
+  opinion: string | null;
+  authorizationId: string | null;
+  usedCount: number | null;
+  authorizationRevoked: boolean;
+  createdAt: string;
+}
+
+/** A seal one may apply for (`GET /api/seal/requestable-seals`). */
+export interface RequestableSeal {
+  id: string;
+  name: string;
+  typeName: string;
+  orgName: string | null;
+  validTo: string | null;
 }
 
 export interface MySeal {

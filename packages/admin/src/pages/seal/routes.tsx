@@ -55,6 +55,13 @@ export const sealRoutes: ConsoleRoute[] = [
     lazy(() => import('./AuthorizationsPage')),
   ),
   page(
+    '/seal/requests',
+    '用章申请',
+    <AuditOutlined />,
+    'seal:sign',
+    lazy(() => import('./RequestsPage')),
+  ),
+  page(
     '/seal/workbench',
     '签章工作台',
     <FileProtectOutlined />,

@@ -397,8 +397,8 @@ describe('印章管理', () => {
     expect(sub.json().code).toBe('subject_not_found');
   });
 
-  it('seeds the console menu group 电子印章 and a demo seal when seeding is on', async () => {
-    const seeded = await sealTestApp({ seed: true });
+  it('seeds the console menu group 电子印章, a demo seal and the process seal-use when seeding is on', async () => {
+    const seeded = await sealTestApp({ seed: true, workflow: true });
     try {
       const seals = await seeded.kernel.db.selectFrom('seal_seals').select(['name', 'status']).execute();
       expect(seals).toEqual([{ name: '新乡市行政审批和政务信息管理局（演示公章）', status: 'enabled' }]);
@@ -414,11 +414,18 @@ describe('印章管理', () => {
           '/seal/certs',
           '/seal/images',
           '/seal/records',
+          '/seal/requests',
           '/seal/seals',
           '/seal/verify',
           '/seal/workbench',
         ].sort(),
       );
+      const processes = await seeded.kernel.db
+        .selectFrom('workflow_definitions')
+        .select(['key', 'version'])
+        .where('key', '=', 'seal-use')
+        .execute();
+      expect(processes).toEqual([{ key: 'seal-use', version: 1 }]);
     } finally {
       await seeded.close();
     }

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
+import type { AuditEntry } from '../../kernel/audit.js';
 import type { Principal } from '../../kernel/auth.js';
 import type { Db, Tx } from '../../kernel/db.js';
-import { badRequest, forbidden, notFound } from '../../kernel/errors.js';
+import { badRequest, conflict, forbidden, notFound } from '../../kernel/errors.js';
 import type { Kernel } from '../../kernel/module.js';
 import { clientIdOf } from '../gateway/index.js';
 import { auditActor, type Ctx } from '../settings/context.js';
@@ -25,6 +26,8 @@ export interface AuthorizationRow {
   created_by_name: string | null;
   created_at: Date;
   revoked_at: Date | null;
+  /** The approved 用章申请 that made this grant; null for a direct grant. */
+  request_id: string | null;
 }
 
 export function authorizationStatus(r: AuthorizationRow, now = new Date()) {
@@ -53,6 +56,7 @@ export function authorizationView(r: AuthorizationRow & { seal_name: string }) {
     createdAt: r.created_at,
     createdByName: r.created_by_name,
     revokedAt: r.revoked_at,
+    requestId: r.request_id,
   };
 }
 
@@ -101,42 +105,79 @@ export interface AuthorizationInput {
   note?: string;
 }
 
+export function requiresApprovalError() {
+  return conflict('seal_requires_approval', '该印章须经用章审批，不能直接授权', {
+    detail: '申请人在「用章授权 → 我的用章申请」提出申请，审批通过后自动授权',
+  });
+}
+
+/**
+ * Only grants made by an approved request count for a seal that requires approval, so switching
+ * the flag on takes effect at once for the direct grants made before (they stay on record).
+ */
+const grantCountsForSeal = sql<boolean>`(seal_authorizations.request_id is not null or not exists (
+  select 1 from seal_seals rs where rs.id = seal_authorizations.seal_id and rs.requires_approval))`;
+
 export async function createAuthorization(kernel: Kernel, ctx: Ctx, input: AuthorizationInput): Promise<string> {
   const seal = await loadSeal(kernel.db, input.sealId);
+  if (seal.requires_approval) throw requiresApprovalError();
+  const actor = auditActor(ctx);
+  return kernel.db.transaction().execute(async (tx) => {
+    // Re-read under a share lock: the flag switched on meanwhile must still refuse this grant.
+    const flag = await tx
+      .selectFrom('seal_seals')
+      .select('requires_approval')
+      .where('id', '=', input.sealId)
+      .forShare()
+      .executeTakeFirst();
+    if (flag?.requires_approval) throw requiresApprovalError();
+    return insertAuthorization(kernel, tx, actor, seal.name, input);
+  });
+}
+
+/**
+ * Writes one grant and its audit entry in the caller's transaction. The approval handler
+ * (requests.ts) calls it with `requestId`; everything else goes through createAuthorization.
+ */
+export async function insertAuthorization(
+  kernel: Kernel,
+  tx: Tx,
+  actor: Pick<AuditEntry, 'actorId' | 'actorName' | 'ip'>,
+  sealName: string,
+  input: AuthorizationInput & { requestId?: string },
+): Promise<string> {
   if (input.validFrom && input.validTo && new Date(input.validFrom) >= new Date(input.validTo)) {
     throw badRequest('validity_invalid', '授权的开始时间须早于结束时间', {
       errors: [{ field: 'validTo', message: '须晚于开始时间' }],
     });
   }
-  const actor = auditActor(ctx);
-  return kernel.db.transaction().execute(async (tx) => {
-    const name = await subjectName(tx, input.subjectType, input.subjectId);
-    const row = await tx
-      .insertInto('seal_authorizations')
-      .values({
-        seal_id: input.sealId,
-        subject_type: input.subjectType,
-        subject_id: input.subjectId,
-        subject_name: name,
-        max_uses: input.maxUses ?? null,
-        valid_from: input.validFrom ?? null,
-        valid_to: input.validTo ?? null,
-        note: input.note ?? '',
-        created_by: actor.actorId,
-        created_by_name: actor.actorName,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await kernel.audit.record(tx, {
-      ...actor,
-      action: 'grant',
-      resource: 'seal.authorization',
-      resourceId: row.id,
-      summary: `授权「${name}」使用印章「${seal.name}」${input.maxUses ? `（${input.maxUses} 次）` : ''}`,
-      detail: input,
-    });
-    return row.id as string;
+  const name = await subjectName(tx, input.subjectType, input.subjectId);
+  const row = await tx
+    .insertInto('seal_authorizations')
+    .values({
+      seal_id: input.sealId,
+      subject_type: input.subjectType,
+      subject_id: input.subjectId,
+      subject_name: name,
+      max_uses: input.maxUses ?? null,
+      valid_from: input.validFrom ?? null,
+      valid_to: input.validTo ?? null,
+      note: input.note ?? '',
+      created_by: actor.actorId,
+      created_by_name: actor.actorName,
+      request_id: input.requestId ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await kernel.audit.record(tx, {
+    ...actor,
+    action: 'grant',
+    resource: 'seal.authorization',
+    resourceId: row.id,
+    summary: `${input.requestId ? '用章审批通过，' : ''}授权「${name}」使用印章「${sealName}」${input.maxUses ? `（${input.maxUses} 次）` : ''}`,
+    detail: input,
   });
+  return row.id as string;
 }
 
 export async function revokeAuthorization(kernel: Kernel, ctx: Ctx, id: string): Promise<void> {
@@ -176,7 +217,8 @@ export async function candidateAuthorizations(
     .selectAll()
     .where('revoked_at', 'is', null)
     .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', sql<Date>`now()`)]))
-    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', sql<Date>`now()`)]));
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', sql<Date>`now()`)]))
+    .where(grantCountsForSeal);
   if (sealId) q = q.where('seal_id', '=', sealId);
   if (clientId) {
     q = q.where('subject_type', '=', 'client').where('subject_id', '=', clientId);
@@ -221,6 +263,7 @@ export async function consumeAuthorization(tx: Tx, candidateIds: string[]): Prom
         ),
       )
       .where('revoked_at', 'is', null)
+      .where(grantCountsForSeal)
       .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<=', sql<Date>`now()`)]))
       .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', sql<Date>`now()`)]))
       .where((eb) => eb.or([eb('max_uses', 'is', null), eb('used_count', '<', eb.ref('max_uses'))]))

@@ -1,5 +1,6 @@
 import type { JiyueModule } from '../../kernel/module.js';
 import { BATCH_JOB, batchJob } from './batch.js';
+import { onInstanceEnded } from './requests.js';
 import { registerSealRoutes, type SealServiceOptions } from './routes.js';
 import { sealMigrations } from './schema.js';
 import { seedSeal } from './seed.js';
@@ -34,6 +35,8 @@ export function createSealModule(options: Partial<SealServiceOptions> & { seed?:
     routes: (app, kernel) =>
       registerSealRoutes(app, kernel, { maxFileBytes: options.maxFileBytes ?? maxFileBytesFromEnv() }),
     jobs: { [BATCH_JOB]: batchJob },
+    // 用章审批: a seal-use instance withdrawn or terminated in the workflow console ends its request.
+    events: { 'workflow.instance.completed': onInstanceEnded },
     seed: options.seed === false ? undefined : seedSeal,
   };
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kernel } from '../../kernel/module.js';
 import { imageRoutes } from './images.routes.js';
 import { keyRoutes } from './keys.routes.js';
+import { requestRoutes } from './requests.routes.js';
 import { sealRoutes } from './seals.routes.js';
 import { signRoutes } from './sign.routes.js';
 import { verifyRoutes } from './verify.routes.js';
@@ -22,6 +23,7 @@ export async function registerSealRoutes(app: FastifyInstance, kernel: Kernel, o
     imageRoutes(scoped, kernel);
     keyRoutes(scoped, kernel);
     sealRoutes(scoped, kernel);
+    requestRoutes(scoped, kernel);
     signRoutes(scoped, kernel, options.maxFileBytes);
     verifyRoutes(scoped, kernel, options.maxFileBytes);
   });

@@ -143,4 +143,40 @@ export const sealMigrations: Migration[] = [
       `.execute(db);
     },
   },
+  {
+    // 用章审批: a seal may require each use to be approved through the workflow module (seal-use).
+    name: '002_seal_use_requests',
+    async up(db) {
+      await sql`
+        alter table seal_seals add column requires_approval boolean not null default false;
+
+        create table seal_use_requests (
+          id uuid primary key default gen_random_uuid(),
+          seal_id uuid not null references seal_seals(id),
+          applicant_id uuid not null,
+          applicant_name text not null,
+          applicant_org_id uuid,
+          reason text not null,
+          count_limit integer check (count_limit is null or count_limit > 0),
+          valid_from timestamptz,
+          valid_to timestamptz,
+          state text not null default 'pending'
+            check (state in ('pending', 'approved', 'rejected', 'withdrawn', 'cancelled')),
+          workflow_instance_id uuid,
+          decided_by uuid,
+          decided_by_name text,
+          decided_at timestamptz,
+          opinion text,
+          authorization_id uuid references seal_authorizations(id),
+          created_at timestamptz not null default now()
+        );
+        create index seal_use_requests_applicant on seal_use_requests (applicant_id, created_at);
+        create index seal_use_requests_seal on seal_use_requests (seal_id, state);
+        create index seal_use_requests_instance on seal_use_requests (workflow_instance_id);
+
+        -- Authorizations made by an approved request; for seals that require approval only these count.
+        alter table seal_authorizations add column request_id uuid references seal_use_requests(id);
+      `.execute(db);
+    },
+  },
 ];

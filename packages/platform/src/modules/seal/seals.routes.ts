@@ -43,6 +43,7 @@ const CreateBody = Type.Object(
     validFrom: Type.Optional(NullableDateTime),
     validTo: Type.Optional(NullableDateTime),
     description: Type.Optional(Description),
+    requiresApproval: Type.Optional(Type.Boolean()),
   },
   Strict,
 );
@@ -54,6 +55,7 @@ const PatchBody = Type.Object(
     validFrom: Type.Optional(NullableDateTime),
     validTo: Type.Optional(NullableDateTime),
     description: Type.Optional(Description),
+    requiresApproval: Type.Optional(Type.Boolean()),
   },
   Strict,
 );

@@ -28,6 +28,8 @@ export interface SealRow {
   valid_from: Date | null;
   valid_to: Date | null;
   status: 'enabled' | 'disabled' | 'retired';
+  /** 用章审批: every use needs an approved request (module workflow, process `seal-use`). */
+  requires_approval: boolean;
   description: string;
   created_at: Date;
   updated_at: Date;
@@ -116,6 +118,7 @@ export function sealView(r: SealJoined) {
     validFrom: r.valid_from,
     validTo: r.valid_to,
     status: r.status,
+    requiresApproval: r.requires_approval,
     usable: reason === null,
     unusableReason: reason,
     unusableText: reason ? UNUSABLE_TEXT[reason] : null,
@@ -142,6 +145,7 @@ export interface SealInput {
   validFrom?: string | null;
   validTo?: string | null;
   description?: string;
+  requiresApproval?: boolean;
 }
 
 function checkValidity(from?: string | Date | null, to?: string | Date | null) {
@@ -186,6 +190,7 @@ export async function createSeal(kernel: Kernel, ctx: Ctx, input: SealInput): Pr
         valid_from: input.validFrom ?? null,
         valid_to: input.validTo ?? null,
         description: input.description ?? '',
+        requires_approval: input.requiresApproval ?? false,
         created_by: actor.actorId,
         created_by_name: actor.actorName,
       })
@@ -200,7 +205,9 @@ export async function updateSeal(
   kernel: Kernel,
   ctx: Ctx,
   id: string,
-  patch: Partial<Pick<SealInput, 'name' | 'code' | 'orgId' | 'validFrom' | 'validTo' | 'description'>>,
+  patch: Partial<
+    Pick<SealInput, 'name' | 'code' | 'orgId' | 'validFrom' | 'validTo' | 'description' | 'requiresApproval'>
+  >,
 ): Promise<void> {
   const before = await loadSeal(kernel.db, id);
   if (before.status === 'retired') throw conflict('seal_retired', '印章已注销，不能修改');
@@ -217,8 +224,15 @@ export async function updateSeal(
     if (patch.validFrom !== undefined) set.valid_from = patch.validFrom;
     if (patch.validTo !== undefined) set.valid_to = patch.validTo;
     if (patch.description !== undefined) set.description = patch.description;
+    if (patch.requiresApproval !== undefined) set.requires_approval = patch.requiresApproval;
     await tx.updateTable('seal_seals').set(set).where('id', '=', id).execute();
-    await audit(kernel, tx, ctx, 'update', id, `修改印章「${before.name}」`, patch);
+    const approval =
+      patch.requiresApproval === undefined || patch.requiresApproval === before.requires_approval
+        ? ''
+        : patch.requiresApproval
+          ? '（改为用章须审批）'
+          : '（改为无需审批）';
+    await audit(kernel, tx, ctx, 'update', id, `修改印章「${before.name}」${approval}`, patch);
   });
 }
 

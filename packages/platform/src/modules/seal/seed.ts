@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import type { Kernel } from '../../kernel/module.js';
 import type { Ctx } from '../settings/context.js';
 import { ensureModuleMenus } from '../settings/index.js';
 import { generate, saveImage } from './images.js';
 import { generateKey } from './keys.js';
+import { ensureSealUseProcess } from './requests.js';
 import { createSeal } from './seals.js';
 
 export const DEMO_ORG_NAME = '新乡市行政审批和政务信息管理局';
@@ -15,6 +17,7 @@ export const SEAL_MENUS = {
     { name: '印章管理', path: '/seal/seals', icon: 'SafetyCertificateOutlined', permission: 'seal:read' },
     { name: '密钥与证书', path: '/seal/certs', icon: 'KeyOutlined', permission: 'seal-key:read' },
     { name: '用章授权', path: '/seal/authorizations', icon: 'TeamOutlined', permission: 'seal:read' },
+    { name: '用章申请', path: '/seal/requests', icon: 'AuditOutlined' },
     { name: '签章工作台', path: '/seal/workbench', icon: 'FormOutlined' },
     { name: '签章记录', path: '/seal/records', icon: 'ProfileOutlined' },
     { name: '签章验证', path: '/seal/verify', icon: 'VerifiedOutlined' },
@@ -29,6 +32,11 @@ export const SEAL_MENUS = {
  */
 export async function seedSeal(kernel: Kernel): Promise<void> {
   await ensureModuleMenus(kernel, SEAL_MENUS);
+  // The seal service runs without the workflow module too (then seals cannot require approval).
+  const { rows } = await sql<{ t: string | null }>`select to_regclass('workflow_definitions')::text as t`.execute(
+    kernel.db,
+  );
+  if (rows[0]?.t) await ensureSealUseProcess(kernel);
   const ctx: Ctx = { principal: null, ip: null } as unknown as Ctx;
   const prepared = await generate({ name: DEMO_ORG_NAME, shape: 'round', text: DEMO_ORG_NAME });
   const image = await saveImage(kernel, ctx, {

@@ -1,16 +1,20 @@
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { TestApp } from '../../kernel/testing.js';
+import { formsModule } from '../forms/index.js';
 import { gatewayModule } from '../gateway/index.js';
 import { identityTestApp, login } from '../identity/test-support.js';
+import { workflowModule } from '../workflow/index.js';
 import { createSealModule } from './index.js';
 
 /* Helpers for the seal tests: an app with identity + gateway + seal, hand-built multipart bodies. */
 
 export const MAX_FILE_BYTES = 512 * 1024;
 
-export function sealTestApp(opts: { seed?: boolean } = {}): Promise<TestApp> {
+export function sealTestApp(opts: { seed?: boolean; workflow?: boolean } = {}): Promise<TestApp> {
+  const seal = createSealModule({ maxFileBytes: MAX_FILE_BYTES, seed: opts.seed ?? false });
+  // 用章审批 needs the workflow module (and forms, which the workflow validates task forms with).
   return identityTestApp({
-    modules: [gatewayModule, createSealModule({ maxFileBytes: MAX_FILE_BYTES, seed: opts.seed ?? false })],
+    modules: opts.workflow ? [gatewayModule, formsModule, workflowModule, seal] : [gatewayModule, seal],
   });
 }
 
