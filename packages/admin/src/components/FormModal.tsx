@@ -14,6 +14,7 @@ export function FormModal<V>({
   save,
   success,
   onClose,
+  onSaved,
   initialValues,
   okText = '保存',
   width,
@@ -24,7 +25,10 @@ export function FormModal<V>({
   form: FormInstance<V>;
   save: (values: V) => Promise<unknown>;
   success?: string;
+  /** Cancel or close without saving. */
   onClose: () => void;
+  /** After a successful save (e.g. close and reload the list); without it the dialog stays for the caller to close. */
+  onSaved?: () => void;
   initialValues?: Partial<V>;
   okText?: string;
   width?: number;
@@ -35,7 +39,9 @@ export function FormModal<V>({
     <Modal
       title={title}
       open={open}
-      onOk={submit}
+      onOk={async () => {
+        if ((await submit()) && onSaved) onSaved();
+      }}
       confirmLoading={submitting}
       onCancel={onClose}
       destroyOnHidden

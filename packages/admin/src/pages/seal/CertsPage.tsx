@@ -26,6 +26,7 @@ import { useState } from 'react';
 import { ApiError, api } from '../../api/client';
 import { useCan } from '../../auth/session';
 import { asItems, usePagedList, useRemote } from '../../components/data';
+import { RenameModal } from '../../components/RenameModal';
 import { formatTime, PageCard } from '../../components/ui';
 import { useAction, useFormSubmit } from '../../components/useFormSubmit';
 import {
@@ -206,7 +207,14 @@ export default function CertsPage() {
       {dialog === 'generate' && <GenerateKeyModal onClose={closed} />}
       {dialog === 'import' && <ImportModal onClose={closed} />}
       {issuing && <IssueModal sealKey={issuing} onClose={closed} />}
-      {renaming && <RenameKeyModal sealKey={renaming} onClose={closed} />}
+      {renaming && (
+        <RenameModal
+          title="重命名密钥"
+          name={renaming.name}
+          save={(name) => api.patch(`/seal/keys/${renaming.id}`, { name })}
+          onClose={closed}
+        />
+      )}
       {showCa && <CaModal onClose={() => setShowCa(false)} />}
     </PageCard>
   );
@@ -488,31 +496,6 @@ function ImportModal({ onClose }: { onClose: (saved: boolean) => void }) {
             },
           ]}
         />
-      </Form>
-    </Modal>
-  );
-}
-
-function RenameKeyModal({ sealKey, onClose }: { sealKey: SealKey; onClose: (saved: boolean) => void }) {
-  const [form] = Form.useForm<{ name: string }>();
-  const { submit, submitting } = useFormSubmit(
-    form,
-    (v) => api.patch(`/seal/keys/${sealKey.id}`, { name: v.name.trim() }),
-    '已重命名',
-  );
-  return (
-    <Modal
-      open
-      title="重命名密钥"
-      okText="保存"
-      confirmLoading={submitting}
-      onOk={async () => (await submit()) && onClose(true)}
-      onCancel={() => onClose(false)}
-    >
-      <Form form={form} layout="vertical" initialValues={{ name: sealKey.name }}>
-        <Form.Item name="name" label="名称" rules={[{ required: true, whitespace: true, message: '请输入名称' }]}>
-          <Input maxLength={100} />
-        </Form.Item>
       </Form>
     </Modal>
   );

@@ -24,6 +24,7 @@ import { useEffect, useRef, useState } from 'react';
 import { ApiError, api, errorMessage } from '../../api/client';
 import { useCan } from '../../auth/session';
 import { usePagedList } from '../../components/data';
+import { RenameModal } from '../../components/RenameModal';
 import { formatTime, PageCard } from '../../components/ui';
 import { useAction, useFormSubmit } from '../../components/useFormSubmit';
 import { type GenerateSpec, type ImageShape, imagePngUrl, postForBlob, postMultipart, type SealImage } from './api';
@@ -162,7 +163,15 @@ export default function ImagesPage() {
       )}
       {dialog === 'import' && <ImportModal onClose={closed} />}
       {dialog === 'generate' && <GenerateModal onClose={closed} />}
-      {renaming && <RenameModal image={renaming} onClose={closed} />}
+      {renaming && (
+        <RenameModal
+          title="重命名印模"
+          label="印模名称"
+          name={renaming.name}
+          save={(name) => api.patch(`/seal/images/${renaming.id}`, { name })}
+          onClose={closed}
+        />
+      )}
     </PageCard>
   );
 }
@@ -459,30 +468,5 @@ function LivePreview({ spec }: { spec: GenerateSpec | null }) {
         />
       )}
     </Spin>
-  );
-}
-
-function RenameModal({ image, onClose }: { image: SealImage; onClose: (saved: boolean) => void }) {
-  const [form] = Form.useForm<{ name: string }>();
-  const { submit, submitting } = useFormSubmit(
-    form,
-    (v) => api.patch(`/seal/images/${image.id}`, { name: v.name.trim() }),
-    '已重命名',
-  );
-  return (
-    <Modal
-      open
-      title="重命名印模"
-      okText="保存"
-      confirmLoading={submitting}
-      onOk={async () => (await submit()) && onClose(true)}
-      onCancel={() => onClose(false)}
-    >
-      <Form form={form} layout="vertical" initialValues={{ name: image.name }}>
-        <Form.Item name="name" label="印模名称" rules={[{ required: true, whitespace: true, message: '请输入名称' }]}>
-          <Input maxLength={100} />
-        </Form.Item>
-      </Form>
-    </Modal>
   );
 }
