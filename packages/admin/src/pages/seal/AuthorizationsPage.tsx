@@ -1,10 +1,8 @@
 import { PlusOutlined } from '@ant-design/icons';
 import {
   Button,
-  DatePicker,
   Form,
   Input,
-  InputNumber,
   Modal,
   Popconfirm,
   Radio,
@@ -28,6 +26,7 @@ import { useAction, useFormSubmit } from '../../components/useFormSubmit';
 import type { ApiClient, Authorization, Seal, SubjectType } from './api';
 import { AuthorizationStatusTag, authorizationStatusOptions, formatValidity, SUBJECT_TYPES } from './labels';
 import { SealRequestsPanel } from './RequestsPage';
+import { UseLimitFields } from './UseLimitFields';
 
 interface Filters {
   sealId?: string;
@@ -293,22 +292,14 @@ function AuthorizationModal({
         >
           {subjectType === 'user' ? <UserSelect /> : subjectType === 'org' ? <OrgSelect /> : <ClientSelect />}
         </Form.Item>
-        <Form.Item name="limited" label="使用次数">
-          <Radio.Group
-            options={[
-              { value: false, label: '不限次数' },
-              { value: true, label: '限定次数' },
-            ]}
-          />
-        </Form.Item>
-        {limited && (
-          <Form.Item name="maxUses" label="最多可用次数" rules={[{ required: true, message: '请输入次数' }]}>
-            <InputNumber min={1} max={1_000_000} style={{ width: 200 }} addonAfter="次" />
-          </Form.Item>
-        )}
-        <Form.Item name="validity" label="授权期限" extra="不填表示长期有效">
-          <DatePicker.RangePicker allowEmpty={[true, true]} style={{ width: '100%' }} />
-        </Form.Item>
+        <UseLimitFields
+          limited={limited}
+          countName="maxUses"
+          countLabel="最多可用次数"
+          maxCount={1_000_000}
+          validityLabel="授权期限"
+          validityExtra="不填表示长期有效"
+        />
         <Form.Item name="note" label="备注">
           <Input.TextArea rows={2} maxLength={200} />
         </Form.Item>

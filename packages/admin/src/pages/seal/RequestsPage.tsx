@@ -3,23 +3,7 @@
  * 用章审批人 decides in 流程中心 → 我的任务, and an approval grants the use with the asked limits.
  */
 import { PlusOutlined } from '@ant-design/icons';
-import {
-  Alert,
-  Button,
-  DatePicker,
-  Form,
-  Input,
-  InputNumber,
-  Modal,
-  Popconfirm,
-  Radio,
-  Select,
-  Space,
-  Table,
-  Tabs,
-  Tag,
-  Typography,
-} from 'antd';
+import { Alert, Button, Form, Input, Modal, Popconfirm, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
@@ -30,6 +14,7 @@ import { formatTime, PageCard } from '../../components/ui';
 import { useAction, useFormSubmit } from '../../components/useFormSubmit';
 import type { RequestableSeal, RequestState, SealUseRequest } from './api';
 import { formatValidity } from './labels';
+import { UseLimitFields } from './UseLimitFields';
 
 const STATE_COLORS: Record<RequestState, string> = {
   pending: 'processing',
@@ -253,22 +238,14 @@ function RequestModal({ onClose }: { onClose: (saved: boolean) => void }) {
         >
           <Input.TextArea rows={3} maxLength={500} showCount placeholder="如：印发《关于……的通知》" />
         </Form.Item>
-        <Form.Item name="limited" label="使用次数">
-          <Radio.Group
-            options={[
-              { value: true, label: '限定次数' },
-              { value: false, label: '不限次数' },
-            ]}
-          />
-        </Form.Item>
-        {limited && (
-          <Form.Item name="countLimit" label="申请次数" rules={[{ required: true, message: '请输入次数' }]}>
-            <InputNumber min={1} max={10_000} style={{ width: 200 }} addonAfter="次" />
-          </Form.Item>
-        )}
-        <Form.Item name="validity" label="用章期限" extra="不填表示批准后长期有效">
-          <DatePicker.RangePicker allowEmpty={[true, true]} style={{ width: '100%' }} />
-        </Form.Item>
+        <UseLimitFields
+          limited={limited}
+          countName="countLimit"
+          countLabel="申请次数"
+          maxCount={10_000}
+          validityLabel="用章期限"
+          validityExtra="不填表示批准后长期有效"
+        />
       </Form>
     </Modal>
   );
