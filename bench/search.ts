@@ -12,12 +12,26 @@
  *
  * Prints progress lines, then one JSON object on its last line.
  * Run: npm run bench:search [-- --docs 100000] [--quality-docs 2000] [--queries 1000] [--skip-quality]
+ *
+ * Two phases (indexing 1,000,000 documents takes long; the latency figures want a quiet machine):
+ *   --keep-db <name>   index into the database <name> on the server of DATABASE_URL (dropped and
+ *                      made afresh if this bench made it before) and keep it at the end; the index
+ *                      figures are stored in its bench_search_meta table.
+ *   --queries-only     with --keep-db: no quality run, no indexing — the queries run against the
+ *                      kept documents; the index figures are read back from bench_search_meta
+ *                      and marked with when they were measured (indexMeasuredAt).
+ * See docs/benchmarks.md.
  */
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Segmenter } from '@jiyue/text';
-import { sql } from 'kysely';
-import { createTestApp } from '../packages/platform/src/kernel/testing.js';
+import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import { buildApp } from '../packages/platform/src/kernel/app.js';
+import { openPostgres } from '../packages/platform/src/kernel/db.js';
+import { createTestApp, type TestApp, testConfig } from '../packages/platform/src/kernel/testing.js';
 import { cmsModule } from '../packages/platform/src/modules/cms/index.js';
 import { random, writeDemoDocument } from '../packages/platform/src/modules/cms/seed-documents.js';
 import { identityModule } from '../packages/platform/src/modules/identity/index.js';
@@ -36,7 +50,13 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 const has = (name: string) => process.argv.includes(`--${name}`);
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
 const log = (message: string) => console.log(`[bench:search] ${message}`);
+/** 1-, 5- and 15-minute load averages: the figures mean little without them. */
+const load = () => loadavg().map((x) => Math.round(x * 10) / 10);
 
 async function quality() {
   process.env.JIYUE_DEMO_DOCUMENTS = String(arg('quality-docs', 2000));
@@ -112,21 +132,119 @@ const CHANNEL_NAME: Record<string, string> = {
   consultation: '政务咨询',
 };
 
-async function scale() {
-  const total = arg('docs', 1_000_000);
-  process.env.JIYUE_DEMO_DOCUMENTS = '0';
-  const t = await createTestApp({
-    modules: [settingsModule, identityModule, cmsModule, searchModule],
-    config: { adminPassword: DEMO_PASSWORD },
+const MODULES = [settingsModule, identityModule, cmsModule, searchModule];
+const KEPT_DB = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function databaseUrl(name: string): string {
+  const url = new URL(process.env.DATABASE_URL as string);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function onServer<T>(database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl(database) });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The app on the named database of `--keep-db`. createTestApp always makes a throw-away database
+ * and drops it on close, so this builds the app the same way (same config, migrations, seeds) on
+ * a database that outlives the process. `fresh`: the index phase starts from an empty database —
+ * a rerun after a crash must not inherit half a load with its secondary indexes dropped.
+ */
+async function keptApp(name: string, fresh: boolean): Promise<TestApp> {
+  if (!KEPT_DB.test(name)) throw new Error(`--keep-db: not a plain database name: ${name}`);
+  const exists = await onServer('postgres', async (admin) => {
+    const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    return (found.rowCount ?? 0) > 0;
   });
+  if (fresh) {
+    if (exists) {
+      // Only a database this bench made (it holds bench_search_meta) is dropped and made again.
+      const ours = await onServer(name, async (c) => {
+        const found = await c.query(`select to_regclass('bench_search_meta') is not null as ours`);
+        return found.rows[0].ours as boolean;
+      });
+      if (!ours) throw new Error(`--keep-db ${name}: the database exists and was not made by this bench`);
+      log(`dropping the earlier ${name}`);
+      await onServer('postgres', (admin) => admin.query(`drop database ${name} with (force)`));
+    }
+    await onServer('postgres', (admin) => admin.query(`create database ${name}`));
+    await onServer(name, (c) =>
+      c.query(`create table bench_search_meta (
+        id int primary key default 1 check (id = 1),
+        documents int not null,
+        started_at timestamptz not null default now(),
+        finished_at timestamptz,
+        figures jsonb
+      )`),
+    );
+  } else if (!exists) {
+    throw new Error(`--keep-db ${name}: no such database; run the index phase first (without --queries-only)`);
+  }
+  const database = await openPostgres(databaseUrl(name), 5);
+  const config = testConfig({ adminPassword: DEMO_PASSWORD });
+  try {
+    const { app, kernel } = await buildApp({
+      config,
+      modules: MODULES,
+      database,
+      jobs: { backoffBaseMs: 50, pollMs: 50 },
+      events: { retryBaseMs: 50 },
+    });
+    return {
+      app,
+      kernel,
+      async close() {
+        await app.close();
+        await database.close();
+        rmSync(config.dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await database.close().catch(() => {});
+    rmSync(config.dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+interface IndexFigures {
+  documents: number;
+  indexSeconds: number;
+  loadSeconds: number;
+  analyzeSeconds: number;
+  docsPerSecond: number;
+  indexMeasuredAt: string;
+  indexLoadAverage: number[];
+}
+
+async function sitesOf(db: Kysely<any>) {
+  return db.selectFrom('cms_sites').select(['id', 'code', 'name']).orderBy('sort_order').execute();
+}
+
+async function indexPhase(t: TestApp, total: number, kept: boolean): Promise<IndexFigures> {
   const db = t.kernel.db;
-  const sites = await db.selectFrom('cms_sites').select(['id', 'code', 'name']).orderBy('sort_order').execute();
+  if (kept) await sql`insert into bench_search_meta (documents) values (${total})`.execute(db);
+  const sites = await sitesOf(db);
   const channels = await db
     .selectFrom('cms_channels')
     .select(['id', 'site_id', 'category'])
     .where('category', 'in', [...CATEGORIES])
     .execute();
   const channelOf = new Map(channels.map((c) => [`${c.site_id}/${c.category}`, c.id as string]));
+  // The page's folder (cms search feed's channelPath): codes from the root channel down.
+  const tree = new Map(
+    (await db.selectFrom('cms_channels').select(['id', 'parent_id', 'code']).execute()).map((c) => [c.id, c]),
+  );
+  const pathOf = (id: string): string => {
+    const c = tree.get(id);
+    return c ? (c.parent_id ? `${pathOf(c.parent_id)}/${c.code}` : c.code) : '';
+  };
   const segmenter = memoSegmenter(await indexSegmenter(t.kernel));
   // The load: secondary indexes go, rows come in 500 at a time, indexes come back.
   const indexes = await sql<{ indexname: string; indexdef: string }>`
@@ -150,6 +268,7 @@ async function scale() {
       { short: site.name.replace('新乡市', '市'), full: site.name },
       at,
     );
+    const channelId = channelOf.get(`${site.id}/${category}`) ?? channels[0].id;
     const a0 = performance.now();
     const { row, words: titleWords } = analyze(
       {
@@ -158,9 +277,10 @@ async function scale() {
         siteCode: site.code,
         siteName: site.name,
         siteStatus: 'running',
-        channelId: channelOf.get(`${site.id}/${category}`) ?? channels[0].id,
+        channelId,
         channelName: CHANNEL_NAME[category],
         channelCode: category,
+        channelPath: pathOf(channelId),
         channelCategory: category,
         type: text.type,
         title: text.title,
@@ -193,10 +313,53 @@ async function scale() {
   }
   await writeRows(db, rows, words);
   const loadedMs = performance.now() - started;
-  for (const ix of indexes.rows) await sql.raw(ix.indexdef).execute(db);
+  log(`rows in ${(loadedMs / 1000).toFixed(0)} s; building ${indexes.rows.length} indexes`);
+  for (const ix of indexes.rows) {
+    await sql.raw(ix.indexdef).execute(db);
+    log(`built ${ix.indexname} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  }
   await sql`analyze search_documents`.execute(db);
   const indexMs = performance.now() - started;
-  log(`rows in ${(loadedMs / 1000).toFixed(0)} s, indexes built, total ${(indexMs / 1000).toFixed(0)} s`);
+  log(`indexes built, total ${(indexMs / 1000).toFixed(0)} s`);
+  const figures: IndexFigures = {
+    documents: total,
+    indexSeconds: Math.round(indexMs / 100) / 10,
+    loadSeconds: Math.round(loadedMs / 100) / 10,
+    analyzeSeconds: Math.round(analyzeMs / 100) / 10,
+    docsPerSecond: Math.round(total / (indexMs / 1000)),
+    indexMeasuredAt: new Date().toISOString(),
+    indexLoadAverage: load(),
+  };
+  if (kept) {
+    await sql`update bench_search_meta set finished_at = now(), figures = ${JSON.stringify(figures)}::jsonb`.execute(
+      db,
+    );
+  }
+  return figures;
+}
+
+/** What the index phase stored; a load that never finished is no basis for latency figures. */
+async function storedIndexFigures(db: Kysely<any>, name: string): Promise<IndexFigures> {
+  const meta = await sql<{ figures: IndexFigures | null }>`select figures from bench_search_meta`
+    .execute(db)
+    .catch(() => ({ rows: [] as Array<{ figures: IndexFigures | null }> }));
+  const f = meta.rows[0]?.figures;
+  if (!f) throw new Error(`--keep-db ${name}: the index phase did not finish; run it again`);
+  // jsonb keeps no key order; the printed object should read like the one-phase run's.
+  return {
+    documents: f.documents,
+    indexSeconds: f.indexSeconds,
+    loadSeconds: f.loadSeconds,
+    analyzeSeconds: f.analyzeSeconds,
+    docsPerSecond: f.docsPerSecond,
+    indexMeasuredAt: f.indexMeasuredAt,
+    indexLoadAverage: f.indexLoadAverage,
+  };
+}
+
+async function queryPhase(t: TestApp) {
+  const db = t.kernel.db;
+  const sites = await sitesOf(db);
 
   // 1,000 mixed queries: the labelled set (typos, pinyin, colloquial, …), topics of the
   // generated content, issuing bodies, and the same with filters, newest-first and page 2.
@@ -237,7 +400,10 @@ async function scale() {
   const times: number[] = [];
   const slowest: Array<[number, string]> = [];
   let zero = 0;
-  for (const q of queries) {
+  const started = performance.now();
+  for (const [i, q] of queries.entries()) {
+    if (i > 0 && i % 100 === 0)
+      log(`query ${i} of ${queries.length} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
     const s = performance.now();
     const answer = await publicSearch(t.kernel, q);
     const ms = performance.now() - s;
@@ -258,13 +424,7 @@ async function scale() {
   const tableSize = await sql<{
     size: string;
   }>`select pg_size_pretty(pg_total_relation_size('search_documents')) as size`.execute(db);
-  await t.close();
   return {
-    documents: total,
-    indexSeconds: Math.round(indexMs / 100) / 10,
-    loadSeconds: Math.round(loadedMs / 100) / 10,
-    analyzeSeconds: Math.round(analyzeMs / 100) / 10,
-    docsPerSecond: Math.round(total / (indexMs / 1000)),
     tableSize: tableSize.rows[0].size,
     queries: times.length,
     zeroResultQueries: zero,
@@ -272,11 +432,41 @@ async function scale() {
     p95Ms: pct(95),
     p99Ms: pct(99),
     maxMs: Math.round(times[times.length - 1]),
+    queriesMeasuredAt: new Date().toISOString(),
+    queriesLoadAverage: load(),
   };
 }
 
+async function scale() {
+  const keep = option('keep-db');
+  const queriesOnly = has('queries-only');
+  if (queriesOnly && !keep) throw new Error('--queries-only needs --keep-db <name>');
+  const total = arg('docs', 1_000_000);
+  process.env.JIYUE_DEMO_DOCUMENTS = '0';
+  const t = keep
+    ? await keptApp(keep, !queriesOnly)
+    : await createTestApp({ modules: MODULES, config: { adminPassword: DEMO_PASSWORD } });
+  try {
+    const index = queriesOnly
+      ? await storedIndexFigures(t.kernel.db, keep as string)
+      : await indexPhase(t, total, Boolean(keep));
+    if (queriesOnly) log(`${keep}: ${index.documents} documents indexed at ${index.indexMeasuredAt}`);
+    const queries = await queryPhase(t);
+    return {
+      ...index,
+      ...queries,
+      ...(keep ? { database: keep } : {}),
+      ...(queriesOnly
+        ? { indexFigures: `read back from ${keep}.bench_search_meta, measured ${index.indexMeasuredAt}` }
+        : {}),
+    };
+  } finally {
+    await t.close();
+  }
+}
+
 const result: Record<string, unknown> = { bench: 'search' };
-if (!has('skip-quality')) {
+if (!has('skip-quality') && !has('queries-only')) {
   result.quality = await quality();
   log(`quality ${JSON.stringify(result.quality)}`);
 }

@@ -4,6 +4,7 @@ import {
   AuditOutlined,
   BookOutlined,
   CloudServerOutlined,
+  CloudUploadOutlined,
   ClusterOutlined,
   ControlOutlined,
   DashboardOutlined,
@@ -17,6 +18,7 @@ import {
   HomeOutlined,
   IdcardOutlined,
   KeyOutlined,
+  LayoutOutlined,
   LockOutlined,
   LoginOutlined,
   MenuOutlined,
@@ -32,6 +34,7 @@ import {
   SolutionOutlined,
   TagsOutlined,
   TeamOutlined,
+  ThunderboltOutlined,
   UserOutlined,
   VerifiedOutlined,
 } from '@ant-design/icons';
@@ -39,6 +42,7 @@ import { type ComponentType, type LazyExoticComponent, lazy, type ReactNode } fr
 import type { Me, MenuNode } from './auth/session';
 import { formsRoutes } from './pages/forms/routes';
 import { pdfgenRoutes } from './pages/pdfgen/routes';
+import { publishingRoutes } from './pages/publishing/routes';
 import { sealRoutes } from './pages/seal/routes';
 import { searchRoutes } from './pages/search/routes';
 import { workflowRoutes } from './pages/workflow/routes';
@@ -143,6 +147,7 @@ export const consoleRoutes: ConsoleRoute[] = [
   ...searchRoutes,
   ...sealRoutes,
   ...pdfgenRoutes,
+  ...publishingRoutes,
 ];
 
 /** 网站群管理 (docs/decisions/0002, "Console routes and menus"). */
@@ -223,6 +228,7 @@ const icons: Record<string, ReactNode> = {
   BookOutlined: <BookOutlined />,
   ClusterOutlined: <ClusterOutlined />,
   CloudServerOutlined: <CloudServerOutlined />,
+  CloudUploadOutlined: <CloudUploadOutlined />,
   ControlOutlined: <ControlOutlined />,
   DeleteOutlined: <DeleteOutlined />,
   DashboardOutlined: <DashboardOutlined />,
@@ -234,6 +240,7 @@ const icons: Record<string, ReactNode> = {
   GlobalOutlined: <GlobalOutlined />,
   HomeOutlined: <HomeOutlined />,
   IdcardOutlined: <IdcardOutlined />,
+  LayoutOutlined: <LayoutOutlined />,
   KeyOutlined: <KeyOutlined />,
   LockOutlined: <LockOutlined />,
   LoginOutlined: <LoginOutlined />,
@@ -250,6 +257,7 @@ const icons: Record<string, ReactNode> = {
   SolutionOutlined: <SolutionOutlined />,
   TagsOutlined: <TagsOutlined />,
   TeamOutlined: <TeamOutlined />,
+  ThunderboltOutlined: <ThunderboltOutlined />,
   UserOutlined: <UserOutlined />,
   VerifiedOutlined: <VerifiedOutlined />,
 };

@@ -93,6 +93,10 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
       if (ownsDatabase) await database.close();
     });
 
+    // A write may have committed outbox events: deliver them now rather than at the next poll.
+    app.addHook('onResponse', async (request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') kernel.events.kick();
+    });
     registerErrorHandling(app);
     app.addSchema(ProblemSchema);
     await app.register(fastifyCookie);

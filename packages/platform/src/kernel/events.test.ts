@@ -130,3 +130,49 @@ describe('events (transactional outbox)', () => {
     }
   });
 });
+
+describe('events: kick after a write request', () => {
+  let t: TestApp;
+  const seen: string[] = [];
+  const writer: JiyueModule = {
+    name: 'writer',
+    async routes(app, kernel) {
+      app.post('/api/writer/emit', async () => {
+        await kernel.db.transaction().execute((tx) => kernel.events.emit(tx, 'writer.done', { at: 'post' }));
+        return { ok: true };
+      });
+    },
+    events: {
+      'writer.done': async (event) => {
+        seen.push((event.payload as { at: string }).at);
+      },
+    },
+  };
+  beforeAll(async () => {
+    t = await createTestApp({ modules: [writer] });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('does nothing before start (tests deliver by hand)', async () => {
+    await t.kernel.db.transaction().execute((tx) => t.kernel.events.emit(tx, 'writer.done', { at: 'manual' }));
+    t.kernel.events.kick();
+    expect(seen).toEqual([]);
+    await t.kernel.events.deliverDue();
+    expect(seen).toEqual(['manual']);
+  });
+
+  it('delivers the events of a POST right after its response, long before the next poll', async () => {
+    seen.length = 0;
+    // A poll interval no test waits for: only the kick can deliver in time.
+    t.kernel.events.start(3_600_000);
+    try {
+      const res = await t.app.inject({ method: 'POST', url: '/api/writer/emit' });
+      expect(res.statusCode).toBe(200);
+      await expect.poll(() => seen, { timeout: 10_000 }).toEqual(['post']);
+    } finally {
+      await t.kernel.events.stop();
+    }
+  });
+});

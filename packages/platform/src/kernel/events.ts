@@ -60,6 +60,7 @@ export class EventBus {
   private readonly opts: Required<EventBusOptions>;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
+  private kickedWhileRunning = false;
   private kernel!: Kernel;
 
   constructor(
@@ -169,13 +170,41 @@ export class EventBus {
     return this.running;
   }
 
+  /**
+   * Delivers due events now instead of at the next poll: the app calls it after every request
+   * that may have committed events, so handlers on this node run within milliseconds of the
+   * commit. A kick during a delivery round runs one more round after it (the round may have
+   * claimed before the commit). Does nothing until `start`: tests drive delivery themselves.
+   */
+  kick(): void {
+    if (!this.timer) return;
+    if (this.running) {
+      this.kickedWhileRunning = true;
+      return;
+    }
+    this.deliverDue()
+      .catch((err) => this.kernel?.log.error({ err }, 'event dispatch failed'))
+      .finally(() => {
+        if (this.kickedWhileRunning) {
+          this.kickedWhileRunning = false;
+          this.kick();
+        }
+      });
+  }
+
   start(intervalMs = 500): void {
     if (this.timer) return;
     const tick = () => {
       this.deliverDue()
         .catch((err) => this.kernel?.log.error({ err }, 'event dispatch failed'))
         .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs);
+          if (!this.timer) return;
+          this.timer = setTimeout(tick, intervalMs);
+          // A kick that came while this poll was delivering gets its own round now.
+          if (this.kickedWhileRunning) {
+            this.kickedWhileRunning = false;
+            this.kick();
+          }
         });
     };
     this.timer = setTimeout(tick, intervalMs);

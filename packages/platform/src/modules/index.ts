@@ -4,6 +4,7 @@ import { formsModule } from './forms/index.js';
 import { gatewayModule } from './gateway/index.js';
 import { identityModule } from './identity/index.js';
 import { pdfgenModule } from './pdfgen/index.js';
+import { publishingModule } from './publishing/index.js';
 import { sealModule } from './seal/index.js';
 import { searchModule } from './search/index.js';
 import { settingsModule } from './settings/index.js';
@@ -21,6 +22,7 @@ export const modules: JiyueModule[] = [
   formsModule,
   workflowModule,
   cmsModule,
+  publishingModule,
   searchModule,
   sealModule,
   pdfgenModule,

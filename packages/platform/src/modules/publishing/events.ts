@@ -1,0 +1,191 @@
+import { sql } from 'kysely';
+import type { OutboxEvent } from '../../kernel/events.js';
+import type { Kernel } from '../../kernel/module.js';
+import { depKey, pagesDependingOn } from './deps.js';
+import { channelSpecs, enqueueRebuild, enqueueRender, renderAndWrite } from './jobs.js';
+import { publishAssets, siteDir } from './output.js';
+import { forgetEngines, PageRenderer, type PageSpec, RenderFailure } from './render.js';
+import type { DbDocSource } from './site-data.js';
+import { topicPath, treePath } from './urls.js';
+
+/*
+ * Incremental publishing (增量发布): a cms event names a document; the pages that showed it or
+ * a list it is in are found by their dependency keys and rendered again. What a visitor looks
+ * at first — the article, page 1 of its channel (and of the parent channels listing it), the
+ * home page — is rendered in the handler, within milliseconds of the commit; the deeper list
+ * pages, sitemap, RSS and neighbouring articles follow in a `publishing.render` job.
+ *
+ * Article pages are found by `doc:` keys only: a sidebar list on 100 000 article pages is not
+ * re-rendered on every publish (those lists refresh with the next full rebuild).
+ */
+
+export interface DocumentEvent {
+  documentId: string;
+  siteId: string;
+  channelId: string;
+  version?: number;
+}
+
+/** The engine's reaction to one document change; returns the paths written synchronously. */
+export async function refreshForDocument(kernel: Kernel, ev: DocumentEvent) {
+  const renderer = await PageRenderer.create(kernel, ev.siteId);
+  if (renderer?.data.site.status !== 'running') return { written: [], removed: [], queued: 0 };
+  const { data } = renderer;
+  const docs = data.docs as DbDocSource;
+  const root = siteDir(kernel, data.site.code);
+  const meta = await docs.one(ev.documentId);
+  const sync: PageSpec[] = [];
+  const deferred = new Set<string>();
+  const stale: string[] = [];
+  if (meta) await publishAssets(root, renderer.engine.files);
+
+  // Everything found through the GIN index on deps: pages that showed the document, pages that
+  // read a list it is (or was) in.
+  const channelIds = new Set<string>([ev.channelId]);
+  if (meta) channelIds.add(meta.channelId);
+  const listChannels = new Set<string>();
+  for (const id of channelIds) {
+    for (let c = data.channels.get(id); c; c = c.parent ?? undefined) listChannels.add(c.id);
+  }
+  const listKeys = [...new Set([...listChannels, ev.channelId].map((id) => depKey.list(id)))];
+  listKeys.push(depKey.siteList(data.site.id));
+  const byDoc = await pagesDependingOn(kernel.db, [depKey.doc(ev.documentId)], data.site.id);
+
+  // The article itself, and its pages at a previous place (moved, withdrawn, deleted).
+  const articlePath = meta ? data.documentUrl(meta).path : null;
+  const oldArticles = byDoc.filter((p) => p.kind === 'article' && p.source.documentId === ev.documentId);
+  // A draft saved, a document never published deleted: no page showed it, nothing to do.
+  if (!meta && byDoc.length === 0) return { written: [], removed: [], queued: 0 };
+  for (const r of oldArticles) {
+    if (!articlePath || (r.path !== articlePath && r.path !== treePath(articlePath, true))) stale.push(r.path);
+  }
+  if (meta && articlePath) {
+    sync.push(
+      { kind: 'article', path: articlePath, care: false, documentId: meta.id, channelId: meta.channelId },
+      { kind: 'article', path: articlePath, care: true, documentId: meta.id, channelId: meta.channelId },
+    );
+    // The neighbours' 上一篇/下一篇 now point at this document.
+    const around = await docs.around(meta, 1);
+    for (const n of [around.prev, around.next]) {
+      const p = n ? data.documentUrl(n).path : null;
+      if (p) {
+        deferred.add(p);
+        deferred.add(treePath(p, true));
+      }
+    }
+  }
+
+  const byList = (await pagesDependingOn(kernel.db, listKeys, data.site.id)).filter((p) => p.kind !== 'article');
+  // List pages of the channel and of every parent channel (their lists include sub-channels):
+  // page 1 now, the deeper ones in the job, pages past the new last page removed.
+  for (const id of listChannels) {
+    const specs = await channelSpecs(renderer, id);
+    for (const s of specs) {
+      if (s.page === 1) sync.push(s);
+      else deferred.add(treePath(s.path, s.care));
+    }
+    const pages = specs.length / 2;
+    for (const r of byList) {
+      if (r.kind === 'channel' && r.source.channelId === id && Number(r.source.page ?? 1) > pages) stale.push(r.path);
+    }
+  }
+
+  // Every other page that read the document or one of its lists.
+  const syncPaths = new Set(sync.map((s) => treePath(s.path, s.care)));
+  for (const p of [...byDoc, ...byList]) {
+    if (syncPaths.has(p.path) || stale.includes(p.path)) continue;
+    if (p.kind === 'index') {
+      sync.push(PageRenderer.specOf(p.path, p.care, p.kind, p.source));
+      syncPaths.add(p.path);
+    } else deferred.add(p.path);
+  }
+  // A site never rendered before gets its home page with the first publish.
+  if (!syncPaths.has('index.html')) {
+    sync.push({ kind: 'index', path: 'index.html', care: false }, { kind: 'index', path: 'index.html', care: true });
+  }
+  for (const p of syncPaths) deferred.delete(p);
+  for (const p of stale) deferred.delete(p);
+  deferred.add('sitemap.xml');
+
+  const result = await renderAndWrite(kernel, renderer, sync, stale);
+  let queued = 0;
+  if (deferred.size > 0) {
+    await enqueueRender(kernel, kernel.db, { siteId: data.site.id, paths: [...deferred].sort() });
+    queued = deferred.size;
+  }
+  return { written: result.written, removed: result.removed, queued };
+}
+
+async function guarded(kernel: Kernel, event: OutboxEvent, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    // A broken template does not get better by retrying the event: the old pages stay live,
+    // and publishing the fixed template renders them again.
+    if (err instanceof RenderFailure) {
+      kernel.log.warn({ failure: err.toJSON(), event: event.name, id: event.id }, 'publishing render failed');
+      return;
+    }
+    throw err;
+  }
+}
+
+export async function onDocumentEvent(event: OutboxEvent<DocumentEvent>, kernel: Kernel): Promise<void> {
+  const p = event.payload;
+  if (!p || typeof p.documentId !== 'string' || typeof p.siteId !== 'string') return;
+  await guarded(kernel, event, () => refreshForDocument(kernel, p));
+}
+
+/** A template version was published: sites using the theme are rebuilt (every page reads templates). */
+export async function onTemplatePublished(
+  event: OutboxEvent<{ siteId: string | null; theme: string }>,
+  kernel: Kernel,
+): Promise<void> {
+  forgetEngines();
+  const { siteId, theme } = event.payload ?? ({} as any);
+  let q = kernel.db.selectFrom('cms_sites').select('id').where('status', '=', 'running');
+  if (siteId) q = q.where('id', '=', siteId);
+  else if (theme) q = q.where('theme', '=', theme);
+  const sites = await q.execute();
+  for (const s of sites) await enqueueRebuild(kernel, kernel.db, s.id);
+}
+
+/** A topic was published (or taken down): its pages and the pages listing topics. */
+export async function onTopicChanged(
+  event: OutboxEvent<{ topicId: string; siteId: string }>,
+  kernel: Kernel,
+): Promise<void> {
+  const { topicId, siteId } = event.payload ?? ({} as any);
+  if (typeof siteId !== 'string') return;
+  await guarded(kernel, event, async () => {
+    const renderer = await PageRenderer.create(kernel, siteId);
+    if (renderer?.data.site.status !== 'running') return;
+    const root = siteDir(kernel, renderer.data.site.code);
+    await publishAssets(root, renderer.engine.files);
+    const topic = renderer.data.topics.find((t) => t.id === topicId);
+    const old = await kernel.db
+      .selectFrom('publishing_pages')
+      .select('path')
+      .where('site_id', '=', siteId)
+      .where('kind', '=', 'topic')
+      .where(sql<boolean>`source->>'topicId' = ${topicId}`)
+      .execute();
+    const sync: PageSpec[] = [];
+    if (topic) {
+      const p = topicPath(topic.slug);
+      sync.push({ kind: 'topic', path: p, care: false, topicId }, { kind: 'topic', path: p, care: true, topicId });
+    }
+    const keep = new Set(sync.map((s) => treePath(s.path, s.care)));
+    const stale = old.map((r) => r.path).filter((p) => !keep.has(p));
+    const dependents = await pagesDependingOn(kernel.db, [depKey.topic(topicId), `topics:${siteId}`], siteId);
+    const deferred: string[] = [];
+    for (const d of dependents) {
+      if (keep.has(d.path) || stale.includes(d.path)) continue;
+      if (d.kind === 'index') sync.push(PageRenderer.specOf(d.path, d.care, d.kind, d.source));
+      else deferred.push(d.path);
+    }
+    await renderAndWrite(kernel, renderer, sync, stale);
+    deferred.push('sitemap.xml');
+    await enqueueRender(kernel, kernel.db, { siteId, paths: deferred });
+  });
+}

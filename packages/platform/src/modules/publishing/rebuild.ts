@@ -1,0 +1,223 @@
+import { sql } from 'kysely';
+import type { Job, JobContext } from '../../kernel/jobs.js';
+import type { Kernel } from '../../kernel/module.js';
+import { folderSize, publishAssets, removePages, siteDir, writePages } from './output.js';
+import { PageRenderer, type PageSpec, type RenderedPage, RenderFailure } from './render.js';
+import type { RebuildRow } from './schema.js';
+import type { MemoryDocSource } from './site-data.js';
+import { treePath } from './urls.js';
+
+/*
+ * 生成全站: a full rebuild of one site or of every running site, as the job `publishing.rebuild`.
+ * The site's page plan is deterministic (both trees, channels, articles in list order…); the job
+ * renders it in batches (one query for the bodies of a batch), writes each batch atomically and
+ * records in `publishing_rebuilds` how far it got, so a job taken over after a crash continues
+ * from there. At the end, pages of the site not rendered in this pass (their document was
+ * withdrawn or deleted meanwhile) are removed.
+ */
+
+export const REBUILD_JOB = 'publishing.rebuild';
+export const BATCH = 400;
+
+export interface RebuildPayload {
+  siteId: string | 'all';
+}
+
+/** Test hook: called after each written batch (the crash test kills the process there). */
+export const rebuildHooks: { afterBatch?: (info: { siteId: string; position: number; total: number }) => void } = {};
+
+/** A template error will not go away by retrying: mark the job's last attempt. */
+export async function failForGood(kernel: Kernel, job: Job, failure: RenderFailure): Promise<never> {
+  // The queue decides on a retry from the claimed job object: this attempt is the last.
+  job.maxAttempts = job.attempts;
+  await kernel.db.updateTable('jobs').set({ max_attempts: sql`attempts` }).where('id', '=', job.id).execute();
+  await kernel.db
+    .updateTable('publishing_rebuilds')
+    .set({ error: JSON.stringify(failure.toJSON()), updated_at: sql`now()` })
+    .where('job_id', '=', job.id)
+    .execute();
+  throw failure;
+}
+
+async function runningSites(kernel: Kernel): Promise<string[]> {
+  const rows = await kernel.db
+    .selectFrom('cms_sites')
+    .select('id')
+    .where('status', '=', 'running')
+    .orderBy('sort_order')
+    .orderBy('code')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+async function stateOf(kernel: Kernel, job: Job<RebuildPayload>): Promise<RebuildRow> {
+  const existing = await kernel.db
+    .selectFrom('publishing_rebuilds')
+    .selectAll()
+    .where('job_id', '=', job.id)
+    .executeTakeFirst();
+  if (existing) return existing as RebuildRow;
+  const target = job.payload?.siteId ?? 'all';
+  const sites = target === 'all' ? await runningSites(kernel) : [target];
+  return (await kernel.db
+    .insertInto('publishing_rebuilds')
+    .values({ job_id: job.id, target, sites: sql`${sql.val(sites)}::text[]`, position: 0, done: 0 })
+    .returningAll()
+    .executeTakeFirstOrThrow()) as RebuildRow;
+}
+
+/** Renders one sample page of each kind without writing: a broken template fails before any file changes. */
+async function preflight(renderer: PageRenderer, plan: PageSpec[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const spec of plan) {
+    const key = `${spec.kind}:${spec.care}:${renderer.templateFor(spec)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    await renderer.render(spec);
+  }
+}
+
+export interface SiteRebuildResult {
+  siteId: string;
+  pages: number;
+  removed: number;
+}
+
+export async function rebuildSite(
+  kernel: Kernel,
+  siteId: string,
+  options: {
+    position: number;
+    runStartedAt: Date;
+    onBatch?: (position: number, total: number, written: number) => Promise<void>;
+  },
+): Promise<SiteRebuildResult> {
+  const renderer = await PageRenderer.create(kernel, siteId, { memory: true });
+  if (!renderer) return { siteId, pages: 0, removed: 0 };
+  const root = siteDir(kernel, renderer.data.site.code);
+  const plan = await renderer.plan();
+  if (options.position === 0) await preflight(renderer, plan);
+  await publishAssets(root, renderer.engine.files);
+  const docs = renderer.data.docs as MemoryDocSource;
+  let written = 0;
+  for (let i = options.position; i < plan.length; i += BATCH) {
+    const batch = plan.slice(i, i + BATCH);
+    const ids = [...new Set(batch.filter((s) => s.kind === 'article').map((s) => s.documentId as string))];
+    if (ids.length) await docs.prefetch(ids);
+    const pages: RenderedPage[] = [];
+    const gone: string[] = [];
+    for (const spec of batch) {
+      const page = await renderer.render(spec);
+      if (page) pages.push(page);
+      else gone.push(treePath(spec.path, spec.care));
+    }
+    await writePages(kernel, siteId, root, pages);
+    await removePages(kernel, siteId, root, gone);
+    written += pages.length;
+    const position = Math.min(i + BATCH, plan.length);
+    await options.onBatch?.(position, plan.length, pages.length);
+    rebuildHooks.afterBatch?.({ siteId, position, total: plan.length });
+  }
+  // Pages this pass did not render are no longer backed by content (withdrawn, deleted, moved).
+  const stale = await kernel.db
+    .selectFrom('publishing_pages')
+    .select('path')
+    .where('site_id', '=', siteId)
+    .where('rendered_at', '<', options.runStartedAt)
+    .execute();
+  await removePages(
+    kernel,
+    siteId,
+    root,
+    stale.map((r) => r.path),
+  );
+  return { siteId, pages: written, removed: stale.length };
+}
+
+/** The `publishing.rebuild` job handler. */
+export async function rebuildJob(job: Job<RebuildPayload>, ctx: JobContext): Promise<unknown> {
+  const kernel = ctx.kernel;
+  let state = await stateOf(kernel, job);
+  const results: SiteRebuildResult[] = [];
+  const totalSites = state.target === 'all' ? state.sites.length + 0 : 1;
+  while (state.sites.length > 0) {
+    const siteId = state.sites[0];
+    const siteNo = totalSites - state.sites.length + 1;
+    const doneBefore = state.done;
+    let pagesOfSite = 0;
+    try {
+      const result = await rebuildSite(kernel, siteId, {
+        position: state.position,
+        runStartedAt: state.run_started_at,
+        onBatch: async (position, total, written) => {
+          pagesOfSite += written;
+          await kernel.db
+            .updateTable('publishing_rebuilds')
+            .set({ position, done: doneBefore + pagesOfSite, updated_at: sql`now()` })
+            .where('job_id', '=', job.id)
+            .execute();
+          const message = totalSites > 1 ? `第 ${siteNo}/${totalSites} 个网站` : undefined;
+          await ctx.progress(position, total, message);
+        },
+      });
+      results.push(result);
+      const size = await folderSize(
+        siteDir(
+          kernel,
+          (await kernel.db.selectFrom('cms_sites').select('code').where('id', '=', siteId).executeTakeFirstOrThrow())
+            .code,
+        ),
+      );
+      await kernel.db
+        .insertInto('publishing_sites')
+        .values({
+          site_id: siteId,
+          last_rebuild_at: sql`now()`,
+          last_rebuild_job: job.id,
+          output_bytes: size.bytes,
+          output_files: size.files,
+        })
+        .onConflict((oc) =>
+          oc.column('site_id').doUpdateSet({
+            last_rebuild_at: sql`now()`,
+            last_rebuild_job: job.id,
+            output_bytes: size.bytes,
+            output_files: size.files,
+          }),
+        )
+        .execute();
+    } catch (err) {
+      if (err instanceof RenderFailure) await failForGood(kernel, job, err);
+      throw err;
+    }
+    state = (await kernel.db
+      .updateTable('publishing_rebuilds')
+      .set({
+        sites: sql`${sql.val(state.sites.slice(1))}::text[]`,
+        position: 0,
+        done: doneBefore + pagesOfSite,
+        run_started_at: sql`now()`,
+        updated_at: sql`now()`,
+      })
+      .where('job_id', '=', job.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()) as RebuildRow;
+  }
+  await kernel.db.deleteFrom('publishing_rebuilds').where('job_id', '=', job.id).execute();
+  return {
+    sites: results.length,
+    pages: results.reduce((n, r) => n + r.pages, 0),
+    removed: results.reduce((n, r) => n + r.removed, 0),
+  };
+}
+
+/** The stored failure of a rebuild job (`{ template, line, reason, path }`), for GET /jobs/:id. */
+export async function rebuildFailure(kernel: Kernel, jobId: string): Promise<Record<string, unknown> | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(jobId)) return null;
+  const row = await kernel.db
+    .selectFrom('publishing_rebuilds')
+    .select('error')
+    .where('job_id', '=', jobId)
+    .executeTakeFirst();
+  return (row?.error as Record<string, unknown> | null) ?? null;
+}
