@@ -280,7 +280,9 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
 }
 
 export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolSize, types: pgTypes as any });
+  // JIT compilation pays off for long analytical queries, not for the short ones a web platform
+  // runs; left on, it adds tens of milliseconds to any query the planner costs high.
+  const pool = new pg.Pool({ connectionString, max: poolSize, types: pgTypes as any, options: '-c jit=off' });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on('error', () => {});
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });

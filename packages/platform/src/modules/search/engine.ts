@@ -7,6 +7,7 @@ import { escapeHtml, Highlighter } from './highlight.js';
 import { lexiconOf } from './lexicon.js';
 import { type Correction, MAX_QUERY_LENGTH, planQuery, type QueryPlan, tsqueryOf } from './query.js';
 import { logQuery } from './querylog.js';
+import { estimateMatches } from './selectivity.js';
 
 /*
  * The public search (智能检索): plan the query, ask the GIN index, rank (title matches weigh
@@ -146,6 +147,22 @@ export const RANKED = 500;
  */
 export const FACET_SAMPLE = 10_000;
 
+/**
+ * The date order of the GIN plan: an expression on purpose, so the planner stays on the GIN index
+ * (cost grows with the matches) instead of walking the date index until enough rows match (cost
+ * grows with the table when a query matches little or nothing). The walk plan orders by the
+ * column itself, which its subquery already delivers in order.
+ */
+const GIN_DATE = sql`coalesce(publish_at, 'epoch'::timestamptz)`;
+const WALK_DATE = sql`publish_at`;
+
+/** A broad query (see walkPlan) is estimated to match at least this many documents. */
+const WALK_MIN_MATCHES = 20_000;
+/** A broad query's total and facets count its newest WALK_FACET_SAMPLE matches (`capped`). */
+const WALK_FACET_SAMPLE = 500;
+/** The walked window is this many times what the estimated share says is needed. */
+const WALK_MARGIN = 4;
+
 interface RawResult {
   items: any[] | null;
 }
@@ -166,6 +183,30 @@ async function runSearch(
   const page = Math.max(1, input.page ?? 1);
   const pageSize = Math.min(50, Math.max(1, input.pageSize ?? 10));
   const where = sql`${matchConditions(tsquery, plan)} and ${filterConditions(input)}`;
+  const needed = Math.max(RANKED, page * pageSize);
+  const walk =
+    mode !== 'any-title' && needed <= WALK_FACET_SAMPLE
+      ? await walkPlan(db, plan, input, mode === 'all-but-one')
+      : null;
+  if (walk) {
+    // One window for the page's candidates and the counts' sample; when it holds more than the
+    // sample's matches it also holds the `needed` newest ones, so the page is exact.
+    const window = Math.ceil(((WALK_FACET_SAMPLE + 1) / walk.share) * WALK_MARGIN);
+    const newest = sql`(select id, title, publish_at, tsv, site_public, site_code, site_name, kind, category
+      from search_documents where state = 'published' and ${filterConditions(input)}
+      order by publish_at desc limit ${window})`;
+    const match = sql`site_public and tsv @@ ${tsquery}::tsquery`;
+    const [items, facetRows] = await Promise.all([
+      pageOf(db, plan, input, tsquery, match, page, pageSize, newest, WALK_DATE),
+      countsOf(db, match, newest, WALK_FACET_SAMPLE, WALK_DATE),
+    ]);
+    const sampled = facetRows.find((r) => Number(r.g) === 7)?.n ?? 0;
+    // Fewer: the estimate was too high for this query (its words seldom meet); the exact plan answers.
+    if (sampled > WALK_FACET_SAMPLE) {
+      const total = Math.max(WALK_FACET_SAMPLE, Math.round(walk.matches / 100) * 100);
+      return { list: items, facetRows, total, capped: true, page, pageSize };
+    }
+  }
   const [items, facetRows] = await Promise.all([
     pageOf(db, plan, input, tsquery, where, page, pageSize),
     countsOf(db, where),
@@ -181,6 +222,18 @@ async function runSearch(
   };
 }
 
+/**
+ * Broad queries (their words in a large share of the documents) walk the date index: the newest
+ * matches are near the top, so a window of the newest documents (sized from the share, with a
+ * margin) holds enough of them. Only plain queries with at most one of site / class / category
+ * (each has its date index) qualify.
+ */
+async function walkPlan(db: Db, plan: QueryPlan, input: PublicSearchInput, relaxed: boolean) {
+  if (plan.phrases.length || [input.site, input.type, input.category].filter(Boolean).length > 1) return null;
+  const estimate = await estimateMatches(db, plan.groups, relaxed);
+  return estimate.matches >= WALK_MIN_MATCHES ? estimate : null;
+}
+
 /** The page: candidates by date, ranked in SQL; content and fields read for the page only. */
 async function pageOf(
   db: Db,
@@ -190,6 +243,8 @@ async function pageOf(
   where: ReturnType<typeof sql>,
   page: number,
   pageSize: number,
+  source = sql`search_documents`,
+  date = GIN_DATE,
 ): Promise<any[]> {
   // A title holding the whole query (or an official term it stands for) wins; a shorter such
   // title more (住房公积金提取办事指南 before 关于公积金提取到账时间的咨询).
@@ -207,12 +262,9 @@ async function pageOf(
   const score = newest ? sql`0::float8` : sql`ts_rank('{0.1, 0.2, 0.4, 1.0}', d.tsv, ${tsquery}::tsquery) + ${boost}`;
   const result = await sql<RawResult>`
     with c as materialized (
-      -- The order is an expression on purpose: it keeps the planner on the GIN index (cost
-      -- grows with the matches) instead of walking the date index until enough rows match
-      -- (cost grows with the table when a query matches little or nothing).
-      select id, title, coalesce(publish_at, 'epoch'::timestamptz) as at from search_documents
+      select id, title, ${date} as at from ${source} s
       where ${where}
-      order by coalesce(publish_at, 'epoch'::timestamptz) desc
+      order by ${date} desc
       limit ${Math.max(RANKED, page * pageSize)}
     ),
     p as materialized (
@@ -231,7 +283,13 @@ async function pageOf(
 }
 
 /** Total and facet counts over at most FACET_SAMPLE + 1 matches (small columns only). */
-async function countsOf(db: Db, where: ReturnType<typeof sql>): Promise<any[]> {
+async function countsOf(
+  db: Db,
+  where: ReturnType<typeof sql>,
+  source = sql`search_documents`,
+  sample = FACET_SAMPLE,
+  date = GIN_DATE,
+): Promise<any[]> {
   const now = Date.now();
   const result = await sql<{ facets: any[] | null }>`
     select json_agg(fr) as facets from (
@@ -242,9 +300,9 @@ async function countsOf(db: Db, where: ReturnType<typeof sql>): Promise<any[]> {
       -- Ordered (by an expression, as in the page) so the sample is the newest matches and the
       -- planner reads them through the GIN index rather than a sequential scan that stops early
       -- but detoasts every tsvector on its way.
-      from (select site_code, site_name, kind, category, publish_at from search_documents
-            where ${where} order by coalesce(publish_at, 'epoch'::timestamptz) desc
-            limit ${FACET_SAMPLE + 1}) s
+      from (select site_code, site_name, kind, category, publish_at from ${source} s
+            where ${where} order by ${date} desc
+            limit ${sample + 1}) s
       group by grouping sets ((site_code, site_name), (kind), (category), ())) fr`.execute(db);
   return result.rows[0]?.facets ?? [];
 }

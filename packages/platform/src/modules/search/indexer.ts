@@ -6,6 +6,7 @@ import type { JobHandler, Kernel } from '../../kernel/module.js';
 import { type SearchFeedDocument, searchFeedCount, searchFeedDocument, searchFeedPage } from '../cms/index.js';
 import { analyze, type IndexRow } from './analyze.js';
 import { indexSegmenter, invalidateLexicon, keysOf } from './lexicon.js';
+import { invalidateSelectivity } from './selectivity.js';
 
 /*
  * Keeping the index current: each cms.document.* event re-reads its document through the cms
@@ -135,6 +136,9 @@ async function reindexFeed(kernel: Kernel, progress: JobContext['progress'], sit
 /** 重建索引: every document through the cms feed. */
 export const rebuildIndex: JobHandler = async (_job, { progress, kernel }) => {
   const result = await reindexFeed(kernel, progress);
+  // Fresh word statistics for the choice between the GIN and the date-walk plans (selectivity.ts).
+  await sql`analyze search_documents`.execute(kernel.db);
+  invalidateSelectivity();
   await kernel.db
     .insertInto('search_state')
     .values({ key: 'last_rebuild', value: JSON.stringify({ at: new Date().toISOString(), documents: result.indexed }) })

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Liquid } from 'liquidjs';
 import { toAppError } from '../../kernel/errors.js';
 import type { Kernel } from '../../kernel/module.js';
+import { renderInSiteLayout } from '../publishing/index.js';
 import { KINDS } from './analyze.js';
 import { type PublicSearchInput, publicSearch, type SearchAnswer } from './engine.js';
 import { searchHome } from './home.js';
@@ -14,6 +15,7 @@ import { searchHome } from './home.js';
 
 const engine = new Liquid({ outputEscape: 'escape', strictFilters: true });
 const template = engine.parse(readFileSync(new URL('./search.liquid', import.meta.url), 'utf8'));
+const embeddedCss = readFileSync(new URL('./search-embedded.css', import.meta.url), 'utf8');
 
 type Params = Record<string, string | number | string[] | undefined>;
 
@@ -30,7 +32,16 @@ function linkTo(base: string, current: Params, changes: Params): string {
   return text ? `${base}?${text}` : base;
 }
 
-export async function renderSearchPage(kernel: Kernel, input: PublicSearchInput, siteCode?: string) {
+/**
+ * The search page. With a site, its body is shown inside the site's theme (header, navigation,
+ * footer, 关怀版 when `care`); a site that has no theme output yet gets the stand-alone page.
+ */
+export async function renderSearchPage(
+  kernel: Kernel,
+  input: PublicSearchInput,
+  siteCode?: string,
+  options: { care?: boolean } = {},
+) {
   let site: { code: string; name: string } | null = null;
   if (siteCode) {
     const row = await kernel.db
@@ -46,7 +57,9 @@ export async function renderSearchPage(kernel: Kernel, input: PublicSearchInput,
     site = { code: row.site_code as string, name: row.site_name as string };
   }
   const base = site ? `/sites/${site.code}/search` : '/search';
-  const current: Params = { ...input, site: site ? undefined : input.site } as Params;
+  // 关怀版 stays 关怀版 through facets, pages and new searches.
+  const care = site && options.care ? '1' : undefined;
+  const current: Params = { ...input, site: site ? undefined : input.site, care } as Params;
   const q = (input.q ?? '').trim();
   let answer: SearchAnswer | null = null;
   let error: string | null = null;
@@ -82,6 +95,7 @@ export async function renderSearchPage(kernel: Kernel, input: PublicSearchInput,
     home,
     kinds: KINDS,
     hidden: Object.entries({
+      care,
       site: site ? undefined : input.site,
       type: input.type,
       category: input.category,
@@ -119,6 +133,12 @@ export async function renderSearchPage(kernel: Kernel, input: PublicSearchInput,
           }
         : null,
     suggestUrl: site ? `/api/search/suggest?site=${site.code}&q=` : '/api/search/suggest?q=',
+    qid: 'q',
   };
+  if (site) {
+    const body = await engine.render(template, { ...data, embedded: true, embeddedCss, qid: 'jy-q' });
+    const themed = await renderInSiteLayout(kernel, site.code, { title: data.title, html: body, care: options.care });
+    if (themed) return { status: 200, html: themed };
+  }
   return { status: 200, html: await engine.render(template, data) };
 }

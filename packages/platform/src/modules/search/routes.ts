@@ -86,12 +86,13 @@ export async function searchRoutes(app: FastifyInstance, kernel: Kernel): Promis
         schema: {
           hide: true,
           params: Type.Object({ code: Type.Optional(Type.String({ maxLength: 40 })) }),
-          querystring: PUBLIC_QUERY,
+          querystring: Type.Composite([PUBLIC_QUERY, Type.Object({ care: Type.Optional(Type.Literal('1')) })]),
         },
       },
       async (request, reply) => {
         const { code } = request.params as { code?: string };
-        const page = await renderSearchPage(kernel, request.query as PublicSearchInput, code);
+        const { care, ...query } = request.query as PublicSearchInput & { care?: '1' };
+        const page = await renderSearchPage(kernel, query, code, { care: care === '1' });
         return reply.code(page.status).type('text/html; charset=utf-8').send(page.html);
       },
     );

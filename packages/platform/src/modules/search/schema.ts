@@ -126,4 +126,18 @@ const m001: Migration = {
   },
 };
 
-export const searchMigrations: Migration[] = [m001];
+/**
+ * Date indexes per site and per channel category, so a broad query filtered by one of them walks
+ * only that site's (category's) newest documents (engine.ts walkPlan).
+ */
+const m002: Migration = {
+  name: '002_search_date_indexes',
+  async up(db) {
+    await sql`
+      create index search_documents_site_date on search_documents (site_code, publish_at desc) where state = 'published';
+      create index search_documents_category_date on search_documents (category, publish_at desc) where state = 'published';
+    `.execute(db);
+  },
+};
+
+export const searchMigrations: Migration[] = [m001, m002];

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Session, TestApp } from '../../kernel/testing.js';
 import { cmsModule } from '../cms/index.js';
 import { identityTestApp, login } from '../identity/test-support.js';
+import { publishingModule } from '../publishing/index.js';
 import { type ChannelKind, KNOWN_DOCUMENTS } from './fixtures.js';
 import { searchModule } from './index.js';
 
@@ -31,7 +32,7 @@ const CHANNELS: Record<ChannelKind, { code: string; name?: string; category?: st
 };
 
 export async function searchTestBed(options: { known?: boolean } = {}): Promise<SearchBed> {
-  const t = await identityTestApp({ modules: [cmsModule, searchModule] });
+  const t = await identityTestApp({ modules: [cmsModule, publishingModule, searchModule] });
   const admin = await login(t.app, 'admin');
   const ids = new Map<string, string>();
   if (options.known !== false) await createKnownDocuments(t, admin, ids);
