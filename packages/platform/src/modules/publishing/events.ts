@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { OutboxEvent } from '../../kernel/events.js';
 import type { Kernel } from '../../kernel/module.js';
 import { depKey, pagesDependingOn } from './deps.js';
-import { channelSpecs, enqueueRebuild, enqueueRender, renderAndWrite } from './jobs.js';
+import { channelSpecs, enqueueRebuild, enqueueRender, REBUILD_JOB_TYPE, renderAndWrite } from './jobs.js';
 import { publishAssets, siteDir } from './output.js';
 import { forgetEngines, PageRenderer, type PageSpec, RenderFailure } from './render.js';
 import type { DbDocSource } from './site-data.js';
@@ -188,4 +188,33 @@ export async function onTopicChanged(
     deferred.push('sitemap.xml');
     await enqueueRender(kernel, kernel.db, { siteId, paths: deferred });
   });
+}
+
+/** Site fields that pages show (header, footer, canonical URLs, theme). */
+const SHOWN_SITE_FIELDS = ['code', 'name', 'domains', 'theme', 'status', 'siteCode', 'icp', 'policeRecord'];
+
+/**
+ * cms.site.updated / cms.channel.updated: every page of the site shows the site's name, footer and
+ * navigation, and channel paths are URLs, so the site is rebuilt (a job; the old pages stay live
+ * until each new one is written).
+ */
+export async function onSiteChanged(
+  event: OutboxEvent<{ siteId: string; change?: string; fields?: string[] }>,
+  kernel: Kernel,
+): Promise<void> {
+  const { siteId, change, fields } = event.payload ?? ({} as any);
+  if (typeof siteId !== 'string' || change === 'deleted') return;
+  if (event.name === 'cms.site.updated' && change === 'updated' && !fields?.some((f) => SHOWN_SITE_FIELDS.includes(f)))
+    return;
+  const site = await kernel.db.selectFrom('cms_sites').select('status').where('id', '=', siteId).executeTakeFirst();
+  if (site?.status !== 'running') return;
+  // Several channel edits in a row need one rebuild: one still waiting to start will see them all.
+  const waiting = await kernel.db
+    .selectFrom('jobs')
+    .select('id')
+    .where('type', '=', REBUILD_JOB_TYPE)
+    .where('status', '=', 'queued')
+    .where(sql<boolean>`payload->>'siteId' = ${siteId}`)
+    .executeTakeFirst();
+  if (!waiting) await enqueueRebuild(kernel, kernel.db, siteId);
 }

@@ -1,6 +1,6 @@
 import type { JiyueModule } from '../../kernel/module.js';
 import type { PermissionDef } from '../../kernel/permissions.js';
-import { onDocumentEvent, onTemplatePublished, onTopicChanged } from './events.js';
+import { onDocumentEvent, onSiteChanged, onTemplatePublished, onTopicChanged } from './events.js';
 import { publishingJobs } from './jobs.js';
 import { publishingRoutes } from './routes.js';
 import { publishingMigrations } from './schema.js';
@@ -32,6 +32,8 @@ export const publishingModule: JiyueModule = {
     'cms.document.withdrawn': onDocumentEvent,
     'cms.document.updated': onDocumentEvent,
     'cms.document.deleted': onDocumentEvent,
+    'cms.site.updated': onSiteChanged,
+    'cms.channel.updated': onSiteChanged,
     [TEMPLATE_EVENT]: onTemplatePublished,
     [TOPIC_PUBLISHED]: onTopicChanged,
     [TOPIC_UNPUBLISHED]: onTopicChanged,

@@ -158,6 +158,29 @@ describe('publishing engine', () => {
     expect(read('sitemap.xml')).not.toContain(id);
   });
 
+  it('a channel renamed in the cms is renamed in every page of the site; edits in a row queue one rebuild', async () => {
+    const channelId = bed.channels.tzgg;
+    const rename = (name: string) => api('PATCH', `/api/cms/channels/${channelId}`, { name });
+    expect((await rename('通知与公告')).statusCode).toBe(200);
+    expect((await rename('公告通知')).statusCode).toBe(200);
+    await bed.t.kernel.events.deliverDue();
+    const queued = await bed.t.kernel.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('type', '=', 'publishing.rebuild')
+      .where('status', '=', 'queued')
+      .execute();
+    expect(queued).toHaveLength(1);
+    await bed.t.kernel.jobs.runUntilIdle();
+    expect(read('zwgk/tzgg/index.html')).toContain('公告通知');
+    expect(read('care/zwgk/tzgg/index.html')).toContain('公告通知');
+    expect(read('zwgk/tzgg/index.html')).not.toContain('通知与公告');
+    expect((await rename('通知公告')).statusCode).toBe(200);
+    await bed.t.kernel.events.deliverDue();
+    await bed.t.kernel.jobs.runUntilIdle();
+    expect(read('zwgk/tzgg/index.html')).toContain('通知公告');
+  });
+
   it('render jobs queued by a burst of publishes are merged into one', async () => {
     const { kernel } = bed.t;
     await kernel.jobs.runUntilIdle();
