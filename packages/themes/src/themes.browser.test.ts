@@ -328,9 +328,13 @@ describe('无障碍工具条', () => {
     expect(await bar.getByRole('button', { name: '连读' }).getAttribute('aria-pressed')).toBe('false');
 
     // 口述网页结构 by shortcut: the page's regions and headings.
+    // 指读 is still on and may speak whatever gets focus next, so the announcement is looked up
+    // among everything spoken rather than taken as the last utterance.
     await page.keyboard.press('Alt+Shift+H');
-    await page.waitForFunction(() => (window as any).__spoken.at(-1).text.startsWith('当前页面'));
-    const structure: string = await page.evaluate(() => (window as any).__spoken.at(-1).text);
+    await page.waitForFunction(() => (window as any).__spoken.some((s: any) => s.text.startsWith('当前页面')));
+    const structure: string = await page.evaluate(
+      () => (window as any).__spoken.find((s: any) => s.text.startsWith('当前页面')).text,
+    );
     expect(structure).toContain('当前页面：新乡市人民政府关于印发新乡市优化营商环境三年行动方案的通知');
     expect(structure).toContain('本页包括页头、导航3个、主要内容、侧栏、页脚');
     expect(structure).toContain('相关信息');
