@@ -422,9 +422,17 @@ describe.skipIf(!hasChromium)('CMS console in a browser', () => {
         .getByRole('button', { name: /退\s*回/ })
         .click();
       const dialog = page.getByRole('dialog').filter({ hasText: '退回修改' });
-      // The reason is required.
-      await dialog.getByRole('button', { name: /退\s*回/ }).click();
-      await dialog.getByText('请填写退回原因，作者将看到它').waitFor();
+      // The reason is required. A click during the dialog's opening animation can be lost on a
+      // busy machine, so it is repeated until the form answers.
+      for (let attempt = 1; ; attempt++) {
+        await dialog.getByRole('button', { name: /退\s*回/ }).click();
+        try {
+          await dialog.getByText('请填写退回原因，作者将看到它').waitFor({ timeout: 5_000 });
+          break;
+        } catch (error) {
+          if (attempt === 3) throw error;
+        }
+      }
       await dialog.getByLabel('退回原因').fill('请补充检查时间安排和联系人。');
       await dialog.getByRole('button', { name: /退\s*回/ }).click();
       await page.getByText('已退回给作者').waitFor();
