@@ -56,6 +56,19 @@ describe('events (transactional outbox)', () => {
     expect(received).toHaveLength(1);
   });
 
+  it('emitMany writes several events in one statement and they are delivered in order', async () => {
+    received.length = 0;
+    await t.kernel.db.transaction().execute((tx) =>
+      t.kernel.events.emitMany(tx, [
+        ['doc.published', { docId: 'm1' }],
+        ['doc.published', { docId: 'm2' }],
+        ['doc.published', { docId: 'm3' }],
+      ]),
+    );
+    await t.kernel.events.deliverDue();
+    expect(received.map((r) => (r.event.payload as { docId: string }).docId)).toEqual(['m1', 'm2', 'm3']);
+  });
+
   it('never delivers an event emitted in a rolled-back transaction', async () => {
     received.length = 0;
     await expect(

@@ -759,6 +759,6 @@ export class Run {
         .values(this.history.map((h) => ({ ...h, at: this.now })))
         .execute();
     }
-    for (const [name, payload] of this.events) await this.kernel.events.emit(tx, name, payload);
+    await this.kernel.events.emitMany(tx, this.events);
   }
 }
