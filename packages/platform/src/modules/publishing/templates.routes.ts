@@ -3,20 +3,11 @@ import fastifyMultipart from '@fastify/multipart';
 import { DEFAULT_THEME } from '@jiyue/themes';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Liquid } from 'liquidjs';
 import { AppError, badRequest, notFound, validationFailed } from '../../kernel/errors.js';
 import { fileTooLarge } from '../../kernel/files.js';
 import type { Kernel } from '../../kernel/module.js';
 import { ctxOf } from '../settings/context.js';
-import {
-  currentThemeSource,
-  failureOf,
-  PageRenderer,
-  type PageSpec,
-  RenderFailure,
-  type ThemeEngine,
-} from './render.js';
-import { registerFilters, registerTags } from './tags.js';
+import { buildEngine, currentThemeSource, failureOf, PageRenderer, type PageSpec, RenderFailure } from './render.js';
 import {
   activeTemplateOverrides,
   assertLiquid,
@@ -306,55 +297,8 @@ async function previewEngine(kernel: Kernel, siteId: string, theme: string, repl
     ...(await activeTemplateOverrides(kernel, siteId, theme)),
     ...replace,
   };
-  const normalize = (p: string) =>
-    p
-      .split('/')
-      .filter((x) => x && x !== '.' && x !== '..')
-      .join('/');
-  const get = (f: string) => templates[normalize(f)];
-  const read = (f: string) => {
-    const s = get(f);
-    if (s === undefined) throw new Error(`模板不存在: ${normalize(f)}`);
-    return s;
-  };
-  const liquid = new Liquid({
-    fs: {
-      exists: async (f) => get(f) !== undefined,
-      existsSync: (f) => get(f) !== undefined,
-      readFile: async (f) => read(f),
-      readFileSync: read,
-      resolve: (dir, file, ext) => `/${normalize(`${dir}/${/\.[a-z]+$/i.test(file) ? file : file + ext}`)}`,
-      contains: async () => true,
-      containsSync: () => true,
-      sep: '/',
-      dirname: (f) => f.replace(/\/[^/]*$/, '') || '/',
-    },
-    root: ['/'],
-    partials: ['/partials', '/'],
-    layouts: ['/layouts', '/'],
-    extname: '.liquid',
-    relativeReference: false,
-    outputEscape: 'escape',
-    strictFilters: true,
-    cache: false,
-  });
-  registerTags(liquid);
-  registerFilters(liquid);
-  const engine: ThemeEngine = {
-    theme,
-    key: `preview:${theme}`,
-    liquid,
-    files: { ...files, templates },
-    has: (t) => get(t) !== undefined,
-    parse(template) {
-      try {
-        return liquid.parseFileSync(template);
-      } catch (err) {
-        throw failureOf(err, template);
-      }
-    },
-  };
-  return engine;
+  // The production engine (layouts, tags, filters), over the unsaved templates; thrown away after.
+  return buildEngine(theme, `preview:${theme}`, { ...files, templates });
 }
 
 /** Which page shows the template: the chosen document or channel, else a page that uses it. */
