@@ -1,5 +1,5 @@
 /**
- * Workflow engine benchmark (npm run bench:workflow [-- --instances N] [--concurrency C]).
+ * Workflow engine benchmark (npm run bench:workflow [-- --instances N] [--concurrency C] [--only postgres|pglite]).
  *
  * A five-step process — 填报 → (parallel: 法规审查 ‖ 财务审核) → 会签 (three signers, all must
  * approve) → 归档 — is started N times (default 10 000) and every task is completed through the
@@ -187,6 +187,8 @@ async function onPglite(): Promise<Result> {
   }
 }
 
-const postgres = await onPostgres();
-const pglite = await onPglite();
+// `--only postgres` / `--only pglite`: one database (profiling); the issue's figure needs both.
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const postgres = only === 'pglite' ? { skipped: '--only pglite' } : await onPostgres();
+const pglite = only === 'postgres' ? { skipped: '--only postgres' } : await onPglite();
 console.log(JSON.stringify({ postgres, pglite }));

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type QueryCreator, sql } from 'kysely';
 import type { Db, Tx } from './db.js';
 import type { Kernel } from './kernel.js';
 import type { Migration } from './migrations.js';
@@ -94,10 +94,17 @@ export class EventBus {
   /** Several events of one transaction in one statement, in order (a busy command saves round trips). */
   async emitMany(tx: Tx, events: ReadonlyArray<readonly [name: string, payload: unknown]>): Promise<void> {
     if (events.length === 0) return;
-    await tx
+    await this.insertQuery(tx, events).execute();
+  }
+
+  /**
+   * The outbox insert for these events, not yet run: a command that writes everything in one
+   * statement puts it in as a CTE (the workflow engine's flush). Same rules as `emit`.
+   */
+  insertQuery(qc: QueryCreator<any>, events: ReadonlyArray<readonly [name: string, payload: unknown]>) {
+    return qc
       .insertInto('event_outbox')
-      .values(events.map(([name, payload]) => ({ name, payload: JSON.stringify(payload ?? null) })))
-      .execute();
+      .values(events.map(([name, payload]) => ({ name, payload: JSON.stringify(payload ?? null) })));
   }
 
   private async claim(): Promise<any[]> {

@@ -3,7 +3,13 @@ import type { Db, Tx } from '../../kernel/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../kernel/errors.js';
 import type { EventHandler, Kernel } from '../../kernel/module.js';
 import type { Ctx } from '../settings/context.js';
-import { deployDefinition, registerServiceHandler, startInstance, withdrawInstance } from '../workflow/index.js';
+import {
+  deployDefinition,
+  registerServiceHandler,
+  startInstance,
+  type TaskDecision,
+  withdrawInstance,
+} from '../workflow/index.js';
 import { insertAuthorization } from './authorizations.js';
 import { certificateSummary } from './keys.js';
 import { loadSeal, SEAL_TYPES, unusableError, unusableReason } from './seals.js';
@@ -316,22 +322,16 @@ export async function withdrawRequest(kernel: Kernel, ctx: Ctx, id: string, reas
   });
 }
 
-/** Who decided: the last completed task of the instance (the handler runs right after it, same transaction). */
-async function decisionOf(tx: Tx, instanceId: string) {
-  const task = await tx
-    .selectFrom('workflow_tasks as t')
-    .leftJoin('identity_users as u', 'u.id', 't.completed_by')
-    .select(['t.completed_by', 't.opinion', 'u.display_name', 'u.username'])
-    .where('t.instance_id', '=', instanceId)
-    .where('t.state', '=', 'completed')
-    .orderBy('t.completed_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  const by = (task?.completed_by as string | null | undefined) ?? null;
+/** Who decided: the approver whose completion led to the handler (same command, same transaction). */
+async function decisionOf(tx: Tx, decision: TaskDecision | null) {
+  const by = decision?.actorId ?? null;
+  const user = by
+    ? await tx.selectFrom('identity_users').select(['display_name', 'username']).where('id', '=', by).executeTakeFirst()
+    : undefined;
   return {
     by,
-    name: task?.display_name ? `${task.display_name}（${task.username}）` : '系统',
-    opinion: (task?.opinion as string | null | undefined) ?? null,
+    name: user ? `${user.display_name}（${user.username}）` : '系统',
+    opinion: decision?.opinion ?? null,
   };
 }
 
@@ -348,11 +348,11 @@ async function lockPending(tx: Tx, variables: Readonly<Record<string, unknown>>,
   return row;
 }
 
-registerServiceHandler(GRANT_HANDLER, async ({ tx, kernel, instanceId, variables }) => {
+registerServiceHandler(GRANT_HANDLER, async ({ tx, kernel, instanceId, variables, decision }) => {
   const request = await lockPending(tx, variables, instanceId);
-  const decision = await decisionOf(tx, instanceId);
+  const decided = await decisionOf(tx, decision);
   // 四眼原则: whoever holds the approver role too cannot approve their own use.
-  if (decision.by === request.applicant_id) {
+  if (decided.by === request.applicant_id) {
     throw forbidden('seal_request_self_approval', '不能审批本人的用章申请');
   }
   const seal = await tx
@@ -365,7 +365,7 @@ registerServiceHandler(GRANT_HANDLER, async ({ tx, kernel, instanceId, variables
   const authorizationId = await insertAuthorization(
     kernel,
     tx,
-    { actorId: decision.by, actorName: decision.name, ip: null },
+    { actorId: decided.by, actorName: decided.name, ip: null },
     seal.name as string,
     {
       sealId: request.seal_id,
@@ -382,50 +382,50 @@ registerServiceHandler(GRANT_HANDLER, async ({ tx, kernel, instanceId, variables
     .updateTable('seal_use_requests')
     .set({
       state: 'approved',
-      decided_by: decision.by,
-      decided_by_name: decision.name,
+      decided_by: decided.by,
+      decided_by_name: decided.name,
       decided_at: sql`now()`,
-      opinion: decision.opinion,
+      opinion: decided.opinion,
       authorization_id: authorizationId,
     })
     .where('id', '=', request.id)
     .execute();
   await kernel.audit.record(tx, {
-    actorId: decision.by,
-    actorName: decision.name,
+    actorId: decided.by,
+    actorName: decided.name,
     ip: null,
     action: 'approve',
     resource: 'seal.request',
     resourceId: request.id,
     summary: `批准「${request.applicant_name}」使用印章「${seal.name}」`,
-    detail: { opinion: decision.opinion, authorizationId },
+    detail: { opinion: decided.opinion, authorizationId },
   });
   return { authorizationId };
 });
 
-registerServiceHandler(REJECT_HANDLER, async ({ tx, kernel, instanceId, variables }) => {
+registerServiceHandler(REJECT_HANDLER, async ({ tx, kernel, instanceId, variables, decision }) => {
   const request = await lockPending(tx, variables, instanceId);
-  const decision = await decisionOf(tx, instanceId);
+  const decided = await decisionOf(tx, decision);
   await tx
     .updateTable('seal_use_requests')
     .set({
       state: 'rejected',
-      decided_by: decision.by,
-      decided_by_name: decision.name,
+      decided_by: decided.by,
+      decided_by_name: decided.name,
       decided_at: sql`now()`,
-      opinion: decision.opinion,
+      opinion: decided.opinion,
     })
     .where('id', '=', request.id)
     .execute();
   await kernel.audit.record(tx, {
-    actorId: decision.by,
-    actorName: decision.name,
+    actorId: decided.by,
+    actorName: decided.name,
     ip: null,
     action: 'reject',
     resource: 'seal.request',
     resourceId: request.id,
     summary: `不同意「${request.applicant_name}」的用章申请`,
-    detail: { opinion: decision.opinion },
+    detail: { opinion: decided.opinion },
   });
 });
 

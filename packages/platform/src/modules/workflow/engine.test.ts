@@ -141,6 +141,25 @@ describe('parallel and inclusive gateways, sub-process, terminate', () => {
     expect(execs).toEqual([]);
   });
 
+
+  it('parallel branches completed at the same moment join exactly once (the second command waits and re-reads)', async () => {
+    // Same definition as above. On PostgreSQL the two completions run on two connections: the one
+    // that waits for the instance lock must see the other's join token, or the join never fires
+    // (or fires twice). On PGlite they queue on its one session.
+    const instances = await Promise.all(Array.from({ length: 8 }, () => start('par')));
+    await Promise.all(
+      instances.map(async (i) => {
+        const [a, b] = await openTasks(i.id);
+        await Promise.all([complete(a.id, editor), complete(b.id, reviewer)]);
+      }),
+    );
+    for (const i of instances) {
+      expect((await openTasks(i.id)).map((x) => x.element_id)).toEqual(['after']);
+      // Each branch's token arrives at the join once; 'after' is entered once.
+      expect((await nodesPassed(i.id)).sort()).toEqual(['a', 'after', 'b', 'fork', 'join', 'join', 's']);
+      expect((await instance(i.id)).revision).toBe(2);
+    }
+  });
   it('inclusive: takes every true branch and joins exactly those', async () => {
     await deploy(
       bpmn(

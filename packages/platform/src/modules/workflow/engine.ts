@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { type QueryCreator, sql } from 'kysely';
 import type { Tx } from '../../kernel/db.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
 import type { Kernel } from '../../kernel/module.js';
@@ -85,6 +85,18 @@ export interface TaskRow {
   revision: number;
 }
 
+/** A task row read through row_to_json: its timestamps arrive as strings. */
+function taskFromJson(t: TaskRow): TaskRow {
+  const date = (v: unknown) => (v ? new Date(v as string) : null);
+  return {
+    ...t,
+    due_at: date(t.due_at),
+    warn_at: date(t.warn_at),
+    created_at: date(t.created_at) as Date,
+    completed_at: date(t.completed_at),
+  };
+}
+
 export interface HistoryInsert {
   instance_id: string;
   task_id?: string | null;
@@ -93,7 +105,17 @@ export interface HistoryInsert {
   action: string;
   actor_id?: string | null;
   opinion?: string | null;
-  detail?: string | null;
+  /** A JSON value (stored as jsonb). */
+  detail?: unknown;
+}
+
+/** A task completion in the current command: who decided, and what (办理人、办理结果、批示). */
+export interface TaskDecision {
+  taskId: string;
+  elementId: string;
+  actorId: string;
+  outcome: string;
+  opinion: string | null;
 }
 
 export interface ServiceContext {
@@ -103,6 +125,10 @@ export interface ServiceContext {
   businessKey: string | null;
   elementId: string;
   variables: Readonly<Record<string, unknown>>;
+  /** Who acted in this command (null: the system — a timer, a message). */
+  actorId: string | null;
+  /** The task completion that moved the token here in this command, if one did. */
+  decision: TaskDecision | null;
 }
 /** Returns variables to merge into the instance, or nothing. */
 // biome-ignore lint/suspicious/noConfusingVoidType: handlers that return nothing are the common case
@@ -187,11 +213,14 @@ export class Run {
   private readonly newTasks: Record<string, unknown>[] = [];
   private readonly newTimers: Record<string, unknown>[] = [];
   private readonly newCc: Record<string, unknown>[] = [];
+  private readonly taskUpdates: { id: string; set: Record<string, unknown> }[] = [];
   readonly history: HistoryInsert[] = [];
   private readonly events: [string, unknown][] = [];
   private readonly queue: Step[] = [];
   private readonly scopesToCheck = new Set<string | null>();
   private readonly joinsToCheck = new Map<string, string | null>();
+  /** Set by a task completion, for the service tasks it leads to (ServiceContext.decision). */
+  decision: TaskDecision | null = null;
   private varsChanged = false;
   private isNew = false;
   private now = new Date();
@@ -204,39 +233,63 @@ export class Run {
     readonly actorId: string | null,
   ) {}
 
-  /** Locks and loads an existing instance (by its id, or by the id of one of its tasks). */
-  static async load(
+  /**
+   * Locks and loads an existing instance (by its id, or by the id of one of its tasks, which then
+   * comes back too) in one statement: the row lock, the tokens and the task together.
+   *
+   * The tokens and the task are read with the statement's snapshot, taken before the lock was
+   * granted; if another command on this instance committed while we waited, they would be stale.
+   * Every command bumps the instance's revision (flush), and the locked row is always the newest
+   * version, so comparing it with the revision the snapshot saw tells: on a mismatch the same
+   * statement runs again, now under the lock, with a fresh snapshot (READ COMMITTED).
+   */
+  static async load(kernel: Kernel, tx: Tx, instanceId: string, actorId: string | null): Promise<Run> {
+    return (await Run.lockAndRead(kernel, tx, instanceId, null, actorId)).run;
+  }
+
+  static async loadForTask(
     kernel: Kernel,
     tx: Tx,
-    instanceId: string | { taskId: string },
+    taskId: string,
     actorId: string | null,
-  ): Promise<Run> {
-    const instance = (await tx
-      .selectFrom('workflow_instances')
-      .selectAll()
-      .where(
-        'id',
-        '=',
-        typeof instanceId === 'string'
-          ? instanceId
-          : (eb: any) => eb.selectFrom('workflow_tasks').select('instance_id').where('id', '=', instanceId.taskId),
-      )
-      .forUpdate()
-      .executeTakeFirst()) as InstanceRow | undefined;
-    if (!instance) {
-      throw typeof instanceId === 'string'
-        ? notFound('instance_not_found', '流程实例不存在')
-        : notFound('task_not_found', '任务不存在');
+  ): Promise<{ run: Run; task: TaskRow }> {
+    const { run, task } = await Run.lockAndRead(kernel, tx, null, taskId, actorId);
+    if (!task) throw notFound('task_not_found', '任务不存在');
+    return { run, task };
+  }
+
+  private static async lockAndRead(
+    kernel: Kernel,
+    tx: Tx,
+    instanceId: string | null,
+    taskId: string | null,
+    actorId: string | null,
+  ): Promise<{ run: Run; task: TaskRow | null }> {
+    const target = taskId
+      ? sql`(select t.instance_id from workflow_tasks t where t.id = ${taskId})`
+      : sql`${instanceId}::uuid`;
+    const taskColumn = taskId
+      ? sql`(select row_to_json(t) from workflow_tasks t where t.id = ${taskId})`
+      : sql`null::json`;
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await sql<InstanceRow & { seen_revision: number; execs: ExecRow[]; task: TaskRow | null }>`
+        select i.*,
+          (select s.revision from workflow_instances s where s.id = i.id) as seen_revision,
+          (select coalesce(json_agg(e), '[]'::json) from workflow_executions e where e.instance_id = i.id) as execs,
+          ${taskColumn} as task
+        from workflow_instances i where i.id = ${target}
+        for update of i`.execute(tx);
+      const row = rows[0];
+      if (!row) {
+        throw taskId ? notFound('task_not_found', '任务不存在') : notFound('instance_not_found', '流程实例不存在');
+      }
+      if (row.seen_revision !== row.revision && attempt === 0) continue;
+      const { seen_revision: _seen, execs, task, ...instance } = row;
+      const model = await modelOf(tx, instance.definition_id);
+      const run = new Run(kernel, tx, instance, model, actorId);
+      for (const e of execs) run.execs.set(e.id, e);
+      return { run, task: task ? taskFromJson(task) : null };
     }
-    const model = await modelOf(tx, instance.definition_id);
-    const run = new Run(kernel, tx, instance, model, actorId);
-    const rows = (await tx
-      .selectFrom('workflow_executions')
-      .selectAll()
-      .where('instance_id', '=', instance.id)
-      .execute()) as ExecRow[];
-    for (const r of rows) run.execs.set(r.id, r);
-    return run;
   }
 
   /** A new instance (inserted at flush). */
@@ -543,6 +596,8 @@ export class Run {
       businessKey: this.instance.business_key,
       elementId: node.id,
       variables: this.instance.variables,
+      actorId: this.actorId,
+      decision: this.decision,
     });
     if (result && typeof result === 'object') this.setVariables(result);
   }
@@ -681,13 +736,26 @@ export class Run {
 
   // ---- write-back ----
 
+  /** Changes a task row at flush, in the same statement as everything else (its revision moves on). */
+  updateTask(taskId: string, set: Record<string, unknown>): void {
+    this.taskUpdates.push({ id: taskId, set });
+  }
+
+  /**
+   * Writes the command's changes back in ONE statement: each change is a data-modifying CTE
+   * (instance, tasks, tokens, timers, copies, history, outbox). They all see the snapshot of the
+   * statement's start, so a task changed here is kept out of the clean-up of open tasks, and the
+   * foreign keys are checked at the statement's end. One round trip instead of one per table is
+   * most of what a task completion costs (docs/workflow.md, "Speed").
+   */
   async flush(): Promise<void> {
-    const tx = this.tx;
     const i = this.instance;
+    const now = this.now;
+    const ctes: [string, (qc: QueryCreator<any>) => any][] = [];
+    const add = (name: string, build: (qc: QueryCreator<any>) => any) => ctes.push([name, build]);
     if (this.isNew) {
-      await tx
-        .insertInto('workflow_instances')
-        .values({
+      add('instance_insert', (qc) =>
+        qc.insertInto('workflow_instances').values({
           id: i.id,
           definition_id: i.definition_id,
           definition_key: i.definition_key,
@@ -699,66 +767,104 @@ export class Run {
           variables: JSON.stringify(i.variables),
           started_at: i.started_at,
           ended_at: i.ended_at,
-        })
-        .execute();
+        }),
+      );
+    }
+    const updatedTaskIds = this.taskUpdates.map((u) => u.id);
+    const updateNames = this.taskUpdates.map((u, n) => {
+      const name = `task_update_${n}`;
+      add(name, (qc) =>
+        qc
+          .updateTable('workflow_tasks')
+          .set({ ...u.set, revision: sql`revision + 1` })
+          .where('id', '=', u.id)
+          .where('state', '=', 'open')
+          .returning('id'),
+      );
+      return name;
+    });
+    if (this.cleanupExecs.size) {
+      add('cancelled', (qc) => {
+        let q = qc
+          .updateTable('workflow_tasks')
+          .set({ state: 'cancelled', completed_at: now, revision: sql`revision + 1` })
+          .where('execution_id', 'in', [...this.cleanupExecs])
+          .where('state', '=', 'open');
+        if (updatedTaskIds.length) q = q.where('id', 'not in', updatedTaskIds);
+        return q.returning(['id', 'element_id']);
+      });
+    }
+    if (this.timerExecs.size) {
+      add('timers_delete', (qc) => qc.deleteFrom('workflow_timers').where('execution_id', 'in', [...this.timerExecs]));
     }
     const deleted = [...this.deletedExecs];
-    if (this.cleanupExecs.size) {
-      const cancelled = await tx
-        .updateTable('workflow_tasks')
-        .set({ state: 'cancelled', completed_at: this.now, revision: sql`revision + 1` })
-        .where('execution_id', 'in', [...this.cleanupExecs])
-        .where('state', '=', 'open')
-        .returning(['id', 'element_id'])
-        .execute();
-      for (const t of cancelled)
-        this.log({ task_id: t.id, element_id: t.element_id, action: 'cancel', actor_id: null });
-    }
-    if (this.timerExecs.size)
-      await tx
-        .deleteFrom('workflow_timers')
-        .where('execution_id', 'in', [...this.timerExecs])
-        .execute();
-    if (deleted.length) await tx.deleteFrom('workflow_executions').where('id', 'in', deleted).execute();
+    if (deleted.length) add('execs_delete', (qc) => qc.deleteFrom('workflow_executions').where('id', 'in', deleted));
     const fresh = [...this.newExecs].map((id) => this.execs.get(id) as ExecRow);
     if (fresh.length) {
-      await tx
-        .insertInto('workflow_executions')
-        .values(fresh.map((e) => ({ ...e, multi: e.multi ? JSON.stringify(e.multi) : null })))
-        .execute();
+      add('execs_insert', (qc) =>
+        qc
+          .insertInto('workflow_executions')
+          .values(fresh.map((e) => ({ ...e, multi: e.multi ? JSON.stringify(e.multi) : null }))),
+      );
     }
-    for (const id of this.dirtyExecs) {
+    [...this.dirtyExecs].forEach((id, n) => {
       const e = this.execs.get(id) as ExecRow;
-      await tx
-        .updateTable('workflow_executions')
-        .set({ multi: e.multi ? JSON.stringify(e.multi) : null })
-        .where('id', '=', id)
-        .execute();
-    }
+      add(`exec_update_${n}`, (qc) =>
+        qc
+          .updateTable('workflow_executions')
+          .set({ multi: e.multi ? JSON.stringify(e.multi) : null })
+          .where('id', '=', id),
+      );
+    });
     const live = (r: Record<string, unknown>) => this.execs.has(r.execution_id as string);
     const tasks = this.newTasks.filter(live);
-    if (tasks.length) await tx.insertInto('workflow_tasks').values(tasks).execute();
+    if (tasks.length) add('tasks_insert', (qc) => qc.insertInto('workflow_tasks').values(tasks));
     const timers = this.newTimers.filter(live);
-    if (timers.length) await tx.insertInto('workflow_timers').values(timers).execute();
-    if (this.newCc.length) await tx.insertInto('workflow_cc').values(this.newCc).execute();
-    if (!this.isNew && (this.varsChanged || i.state !== 'running' || deleted.length || fresh.length)) {
-      await tx
-        .updateTable('workflow_instances')
-        .set({
-          ...(this.varsChanged ? { variables: JSON.stringify(i.variables) } : {}),
-          state: i.state,
-          ended_at: i.ended_at,
-          revision: sql`revision + 1`,
-        })
-        .where('id', '=', i.id)
-        .execute();
+    if (timers.length) add('timers_insert', (qc) => qc.insertInto('workflow_timers').values(timers));
+    if (this.newCc.length) add('cc_insert', (qc) => qc.insertInto('workflow_cc').values(this.newCc));
+    if (!this.isNew) {
+      // Always, even with nothing else changed: the revision is what Run.load's staleness check reads.
+      add('instance_update', (qc) =>
+        qc
+          .updateTable('workflow_instances')
+          .set({
+            ...(this.varsChanged ? { variables: JSON.stringify(i.variables) } : {}),
+            state: i.state,
+            ended_at: i.ended_at,
+            revision: sql`revision + 1`,
+          })
+          .where('id', '=', i.id),
+      );
     }
-    if (this.history.length) {
-      await tx
-        .insertInto('workflow_history')
-        .values(this.history.map((h) => ({ ...h, at: this.now })))
-        .execute();
+    if (this.history.length || this.cleanupExecs.size) {
+      const cancelledEntries = this.cleanupExecs.size
+        ? sql`union all
+            select ${i.id}::uuid, c.id, c.element_id, null, 'cancel', null::uuid, null, null::jsonb, ${now}::timestamptz
+            from cancelled c`
+        : sql``;
+      add('history_insert', (qc) =>
+        qc
+          .insertInto('workflow_history')
+          .columns(['instance_id', 'task_id', 'element_id', 'flow_id', 'action', 'actor_id', 'opinion', 'detail', 'at'])
+          .expression(
+            sql`select h.*, ${now}::timestamptz from jsonb_to_recordset(${JSON.stringify(this.history)}::jsonb)
+                as h(instance_id uuid, task_id uuid, element_id text, flow_id text, action text, actor_id uuid,
+                     opinion text, detail jsonb)
+              ${cancelledEntries}`,
+          ),
+      );
     }
-    await this.kernel.events.emitMany(tx, this.events);
+    if (this.events.length) add('events_insert', (qc) => this.kernel.events.insertQuery(qc, this.events));
+    if (!ctes.length) return;
+    let q: QueryCreator<any> = this.tx;
+    for (const [name, build] of ctes) q = q.with(name, build);
+    const updated = updateNames.length
+      ? sql<number>`(select count(*)::int from (${sql.join(
+          updateNames.map((n) => sql`select id from ${sql.table(n)}`),
+          sql` union all `,
+        )}) u)`
+      : sql<number>`0`;
+    const row = await q.selectNoFrom(updated.as('updated_tasks')).executeTakeFirstOrThrow();
+    if (Number(row.updated_tasks) !== updateNames.length) throw conflict('task_not_open', '该任务已被办理');
   }
 }

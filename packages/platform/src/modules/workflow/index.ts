@@ -22,7 +22,7 @@ export {
 } from './calendar.js';
 export { CMS_REVIEW_KEY } from './cms-review-process.js';
 export { deployDefinition, getDefinition, validateBpmn } from './definitions.js';
-export { registerServiceHandler, type ServiceHandler } from './engine.js';
+export { registerServiceHandler, type ServiceHandler, type TaskDecision } from './engine.js';
 export { jiyueModdleDescriptor } from './moddle.js';
 export {
   addSigners,

@@ -82,15 +82,6 @@ export async function startInstance(kernel: Kernel, actor: Actor, input: StartIn
 
 // ---- task helpers ----
 
-async function loadTask(db: Db | Tx, id: string): Promise<TaskRow> {
-  if (!isUuid(id)) throw notFound('task_not_found', '任务不存在');
-  const task = (await db.selectFrom('workflow_tasks').selectAll().where('id', '=', id).executeTakeFirst()) as
-    | TaskRow
-    | undefined;
-  if (!task) throw notFound('task_not_found', '任务不存在');
-  return task;
-}
-
 export function isCandidate(task: Pick<TaskRow, 'candidate_users' | 'candidate_roles'>, p: Principal): boolean {
   if (task.candidate_users?.includes(p.userId)) return true;
   const keys = roleKeysOf(p);
@@ -115,12 +106,10 @@ function notYours(): AppError {
   return forbidden('task_not_yours', '这不是您的待办任务');
 }
 
-/** Locks the instance, then re-reads the task under the lock. */
+/** Locks the instance and reads the task with it. */
 async function lockTask(kernel: Kernel, tx: Tx, taskId: string, actorId: string | null) {
   if (!isUuid(taskId)) throw notFound('task_not_found', '任务不存在');
-  const run = await Run.load(kernel, tx, { taskId }, actorId);
-  const task = await loadTask(tx, taskId);
-  return { run, task };
+  return Run.loadForTask(kernel, tx, taskId, actorId);
 }
 
 interface TaskActionContext {
@@ -174,7 +163,7 @@ function logTask(run: Run, task: TaskRow, action: string, opinion?: string | nul
     element_id: task.element_id,
     action,
     opinion: opinion ?? null,
-    detail: detail === undefined ? null : JSON.stringify(detail),
+    detail: detail === undefined ? null : detail,
   });
 }
 
@@ -244,22 +233,22 @@ export async function completeTask(
       }
       const formData = await validateForm(kernel, task, input.formData, tx);
       const outcome = input.outcome ?? 'approve';
-      const res = await tx
-        .updateTable('workflow_tasks')
-        .set({
-          state: 'completed',
-          assignee_id: p.userId,
-          outcome,
-          opinion: input.opinion ?? null,
-          form_data: formData ? JSON.stringify(formData) : null,
-          completed_by: p.userId,
-          completed_at: new Date(),
-          revision: sql`revision + 1`,
-        })
-        .where('id', '=', task.id)
-        .where('state', '=', 'open')
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) throw conflict('task_not_open', '该任务已被办理');
+      run.updateTask(task.id, {
+        state: 'completed',
+        assignee_id: p.userId,
+        outcome,
+        opinion: input.opinion ?? null,
+        form_data: formData ? JSON.stringify(formData) : null,
+        completed_by: p.userId,
+        completed_at: new Date(),
+      });
+      run.decision = {
+        taskId: task.id,
+        elementId: task.element_id,
+        actorId: p.userId,
+        outcome,
+        opinion: input.opinion ?? null,
+      };
       logTask(run, task, 'complete', input.opinion, { outcome });
       run.setVariables({
         ...(formData ? { ...formData, form: formData } : {}),
@@ -309,7 +298,7 @@ async function advanceMulti(run: Run, exec: ExecRow, task: TaskRow, approve: boo
       element_id: el,
       action: 'multi-result',
       actor_id: null,
-      detail: JSON.stringify({ result, approvals: m.approvals, rejections: m.rejections, total }),
+      detail: { result, approvals: m.approvals, rejections: m.rejections, total },
     });
     run.completeActivity(exec);
     return;
@@ -630,7 +619,7 @@ export async function correlateMessage(
       if (!waiting.length || run.instance.state !== 'running') continue;
       run.setVariables(input.variables);
       for (const e of waiting) {
-        run.log({ element_id: e.element_id, action: 'message', detail: JSON.stringify({ name: input.name }) });
+        run.log({ element_id: e.element_id, action: 'message', detail: { name: input.name } });
         run.completeActivity(e);
         resumed += 1;
       }
@@ -724,7 +713,7 @@ async function fireTimer(run: Run, exec: ExecRow, elementId: string): Promise<vo
             task_id: t.id,
             element_id: t.element_id,
             action: 'escalate',
-            detail: JSON.stringify({ from: t.assignee_id, to }),
+            detail: { from: t.assignee_id, to },
           });
           assignedEvent(run, t, to.length === 1 ? to[0] : null, 'escalate');
         }
