@@ -777,8 +777,9 @@ export class Run {
         qc
           .updateTable('workflow_tasks')
           .set({ ...u.set, revision: sql`revision + 1` })
+          // By id alone: the task was read open under the instance lock. (With `state = 'open'`
+          // too, the planner may prefer the partial index of open tasks and walk all of them.)
           .where('id', '=', u.id)
-          .where('state', '=', 'open')
           .returning('id'),
       );
       return name;
