@@ -10,9 +10,10 @@ import type { FlowNode, ProcessModel } from './model.js';
 
 /*
  * The runtime. A command (start, complete, fire a timer, correlate a message, reject back …)
- * locks the instance row, loads the instance's tokens (executions) once, moves them through the
- * compiled model in memory, and writes the difference back in a handful of set-based statements
- * (multi-row inserts for tasks, tokens, timers and history). Everything happens in the caller's
+ * locks the instance row and loads its tokens (executions) in one statement, moves them through
+ * the compiled model in memory, and writes the difference back in one statement of
+ * data-modifying CTEs (tasks, tokens, timers, history, outbox) — docs/workflow.md, "Four round
+ * trips per command". Everything happens in the caller's
  * transaction, so a failure anywhere (a service handler throwing, no outgoing flow) leaves
  * nothing half-applied. Locking the instance row serialises commands on one instance, which is
  * what makes joins and "exactly one of two completions wins" correct on any number of nodes.
