@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executePrepared } from './db.js';
 import { createTestDatabase, type TestDatabase } from './testing.js';
 
 describe('database', () => {
@@ -104,5 +105,23 @@ describe('database', () => {
     const names = (await database.db.selectFrom('items').select('name').execute()).map((r) => r.name);
     expect(names).toContain('outer');
     expect(names).not.toContain('inner');
+  });
+
+  it('runs hot statements as named prepared statements on PostgreSQL, with the same results', async () => {
+    const query = (name: string) => database.db.selectFrom('items').select(['id', 'name']).where('name', '=', name);
+    await database.db.insertInto('items').values({ name: 'prepared' }).execute();
+    await database.db.transaction().execute(async (tx) => {
+      // One connection: the second run reuses the statement the first one prepared.
+      for (let k = 0; k < 2; k++) {
+        const { rows } = await executePrepared(tx, query('prepared'));
+        expect(rows.map((r) => r.name)).toEqual(['prepared']);
+      }
+      const raw = await executePrepared(tx, sql<{ n: number }>`select ${41}::int + 1 as n`);
+      expect(raw.rows[0].n).toBe(42);
+      const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(tx);
+      const mine = rows.filter((r) => r.statement.startsWith('/* prepared */'));
+      // PGlite runs them as ordinary statements; PostgreSQL keeps one prepared statement per text.
+      expect(mine.length).toBe(database.kind === 'postgres' ? 2 : 0);
+    });
   });
 });

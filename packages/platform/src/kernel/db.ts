@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -13,6 +14,7 @@ import {
   PostgresIntrospector,
   PostgresQueryCompiler,
   type QueryResult,
+  type RawBuilder,
   sql,
   type Transaction,
   type TransactionSettings,
@@ -279,13 +281,59 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
   };
 }
 
+// ---- prepared statements for hot paths ----
+
+/** Marks a statement text as one to prepare (see `executePrepared`). */
+const PREPARED_MARK = '/* prepared */ ';
+/** Statements prepared per connection at most; past it, statements run unnamed as usual. */
+const PREPARED_PER_CONNECTION = 256;
+
+/**
+ * Runs a query as a named prepared statement on PostgreSQL: parsed and planned once per pooled
+ * connection instead of every time. For the few statements that run hundreds of times a second
+ * (the workflow engine's lock-and-read and write-back), where parsing and planning were a third of
+ * the server's work. Its text must come from code, not from data, so the set stays small (it is
+ * capped per connection anyway). On PGlite it runs as any other query.
+ */
+export async function executePrepared<R>(
+  db: Db | Tx,
+  query: RawBuilder<R> | { compile(): CompiledQuery<R> },
+): Promise<QueryResult<R>> {
+  const compiled = 'isRawBuilder' in query ? query.compile(db) : query.compile();
+  return db.executeQuery<R>(CompiledQuery.raw(PREPARED_MARK + compiled.sql, [...compiled.parameters]));
+}
+
+/** A pool whose clients run marked statements under a name derived from their text. */
+function preparingPool(pool: pg.Pool) {
+  const names = new WeakMap<pg.PoolClient, Set<string>>();
+  return {
+    async connect() {
+      const client = await pool.connect();
+      if (!names.has(client)) {
+        const prepared = new Set<string>();
+        names.set(client, prepared);
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        (client as any).query = (text: unknown, values?: unknown[]) => {
+          if (typeof text !== 'string' || !text.startsWith(PREPARED_MARK)) return query(text, values);
+          const name = `jy_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+          if (!prepared.has(name) && prepared.size >= PREPARED_PER_CONNECTION) return query(text, values);
+          prepared.add(name);
+          return query({ name, text, values });
+        };
+      }
+      return client;
+    },
+    end: () => pool.end(),
+  };
+}
+
 export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
   // JIT compilation pays off for long analytical queries, not for the short ones a web platform
   // runs; left on, it adds tens of milliseconds to any query the planner costs high.
   const pool = new pg.Pool({ connectionString, max: poolSize, types: pgTypes as any, options: '-c jit=off' });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on('error', () => {});
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: preparingPool(pool) as any }) });
   await sql`select 1`.execute(db);
   return { db, kind: 'postgres', close: () => db.destroy() };
 }

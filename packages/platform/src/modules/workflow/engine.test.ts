@@ -141,7 +141,6 @@ describe('parallel and inclusive gateways, sub-process, terminate', () => {
     expect(execs).toEqual([]);
   });
 
-
   it('parallel branches completed at the same moment join exactly once (the second command waits and re-reads)', async () => {
     // Same definition as above. On PostgreSQL the two completions run on two connections: the one
     // that waits for the instance lock must see the other's join token, or the join never fires

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type QueryCreator, sql } from 'kysely';
-import type { Tx } from '../../kernel/db.js';
+import { executePrepared, type Tx } from '../../kernel/db.js';
 import { AppError, conflict, notFound } from '../../kernel/errors.js';
 import type { Kernel } from '../../kernel/module.js';
 import { type AssignContext, candidateRoleKeys, resolveRules } from './assignment.js';
@@ -273,13 +273,16 @@ export class Run {
       ? sql`(select row_to_json(t) from workflow_tasks t where t.id = ${taskId})`
       : sql`null::json`;
     for (let attempt = 0; ; attempt++) {
-      const { rows } = await sql<InstanceRow & { seen_revision: number; execs: ExecRow[]; task: TaskRow | null }>`
+      const { rows } = await executePrepared(
+        tx,
+        sql<InstanceRow & { seen_revision: number; execs: ExecRow[]; task: TaskRow | null }>`
         select i.*,
           (select s.revision from workflow_instances s where s.id = i.id) as seen_revision,
           (select coalesce(json_agg(e), '[]'::json) from workflow_executions e where e.instance_id = i.id) as execs,
           ${taskColumn} as task
         from workflow_instances i where i.id = ${target}
-        for update of i`.execute(tx);
+        for update of i`,
+      );
       const row = rows[0];
       if (!row) {
         throw taskId ? notFound('task_not_found', '任务不存在') : notFound('instance_not_found', '流程实例不存在');
@@ -866,7 +869,7 @@ export class Run {
           sql` union all `,
         )}) u)`
       : sql<number>`0`;
-    const row = await q.selectNoFrom(updated.as('updated_tasks')).executeTakeFirstOrThrow();
-    if (Number(row.updated_tasks) !== updateNames.length) throw conflict('task_not_open', '该任务已被办理');
+    const { rows } = await executePrepared(this.tx, q.selectNoFrom(updated.as('updated_tasks')));
+    if (Number(rows[0]?.updated_tasks) !== updateNames.length) throw conflict('task_not_open', '该任务已被办理');
   }
 }

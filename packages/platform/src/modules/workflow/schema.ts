@@ -171,4 +171,17 @@ const m001: Migration = {
   },
 };
 
-export const workflowMigrations: Migration[] = [m001];
+/**
+ * History is append-only and written several rows per command; like Camunda's ACT_HI_* tables it
+ * carries no foreign key (instances are never deleted, and the engine writes history only for the
+ * instance it holds locked). The per-row key check was a sixth of the database's work per task
+ * completion (docs/workflow.md, "Speed").
+ */
+const m002: Migration = {
+  name: '002_history_without_fk',
+  async up(db) {
+    await sql`alter table workflow_history drop constraint workflow_history_instance_id_fkey`.execute(db);
+  },
+};
+
+export const workflowMigrations: Migration[] = [m001, m002];
