@@ -318,7 +318,9 @@ async function indexPhase(t: TestApp, total: number, kept: boolean): Promise<Ind
     await sql.raw(ix.indexdef).execute(db);
     log(`built ${ix.indexname} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   }
-  await sql`analyze search_documents`.execute(db);
+  // VACUUM as well: autovacuum would do it after a bulk load (it may be off on a test server), and
+  // without it the first queries pay for setting hint bits on every page they read.
+  await sql`vacuum (analyze) search_documents`.execute(db);
   const indexMs = performance.now() - started;
   log(`indexes built, total ${(indexMs / 1000).toFixed(0)} s`);
   const figures: IndexFigures = {
@@ -400,6 +402,7 @@ async function queryPhase(t: TestApp) {
   const times: number[] = [];
   const slowest: Array<[number, string]> = [];
   let zero = 0;
+  let estimated = 0;
   const started = performance.now();
   for (const [i, q] of queries.entries()) {
     if (i > 0 && i % 100 === 0)
@@ -408,8 +411,12 @@ async function queryPhase(t: TestApp) {
     const answer = await publicSearch(t.kernel, q);
     const ms = performance.now() - s;
     times.push(ms);
-    slowest.push([ms, `${JSON.stringify(q)} total=${answer.total}${answer.relaxed ? ' relaxed' : ''}`]);
+    slowest.push([
+      ms,
+      `${JSON.stringify(q)} total=${answer.totalIsEstimate ? '~' : ''}${answer.total}${answer.relaxed ? ' relaxed' : ''}`,
+    ]);
     if (answer.total === 0) zero++;
+    if (answer.totalIsEstimate) estimated++;
   }
   slowest.sort((a, b) => b[0] - a[0]);
   log(
@@ -428,6 +435,8 @@ async function queryPhase(t: TestApp) {
     tableSize: tableSize.rows[0].size,
     queries: times.length,
     zeroResultQueries: zero,
+    /** answers whose total was estimated from a date window (a query matching many documents) */
+    estimatedTotals: estimated,
     p50Ms: pct(50),
     p95Ms: pct(95),
     p99Ms: pct(99),

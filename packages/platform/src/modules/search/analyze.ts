@@ -137,6 +137,29 @@ export function tsvectorOf(parts: Array<{ tokens: string[]; weight: 'A' | 'B' | 
   return [...positions].map(([word, list]) => `'${word}':${list.join(',')}`).join(' ');
 }
 
+/**
+ * Date lexemes of a publish date (China time): its year, month and day as `zzy2026`, `zzm202612`,
+ * `zzd20261207`. They make "published on or after a day" a GIN condition — an OR of a few such
+ * lexemes (dateWindowQuery) — so a query that matches many documents is asked for its newest
+ * ones inside the same index scan, without reading a date index (engine.ts runSearch). Letters
+ * and digits only, without positions (they never take part in ranking).
+ */
+export function dateLexemes(date: Date | null): string[] {
+  if (!date) return [];
+  const day = new Date(date.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replaceAll('-', '');
+  return [`zzy${day.slice(0, 4)}`, `zzm${day.slice(0, 6)}`, `zzd${day}`];
+}
+
+/**
+ * The site lexeme of a row: `zzs` + the site's id (hex digits only). A site filter becomes a GIN
+ * condition too, so the index intersects the query's words with the site's documents instead of
+ * producing every match of the words first (新乡市教育局 within one site). The id, not the code:
+ * it never changes.
+ */
+export function siteLexeme(siteId: string): string {
+  return `zzs${siteId.replace(/[^0-9a-z]/gi, '').toLowerCase()}`;
+}
+
 const wordPinyin = new Map<string, { pinyin: string; initials: string }>();
 
 /**
@@ -203,6 +226,8 @@ export function analyze(
     { tokens: segmenter.cutForSearch(normalizeText(meta)), weight: 'B' },
     { tokens: segmenter.cutForSearch(normalizeText(text.slice(0, BODY_INDEX_CHARS))), weight: 'C' },
   ]);
+  const filters = [...dateLexemes(doc.publishAt), siteLexeme(doc.siteId)].map((d) => `'${d}'`).join(' ');
+  const tsvWithDates = tsv ? `${tsv} ${filters}` : filters;
   const titleWords = segmenter.words(normTitle);
   const words = titleWords.filter((w) => w.length >= 2 && w.length <= 12 && /\p{Script=Han}/u.test(w));
   const keys = options.pinyinKeys ? options.pinyinKeys(title) : pinyinKeys(normTitle, titleWords);
@@ -225,7 +250,7 @@ export function analyze(
       fields: JSON.stringify(fieldsOf(doc, kind)),
       pinyin: keys.pinyin.slice(0, 200),
       initials: keys.initials.slice(0, 60),
-      tsv,
+      tsv: tsvWithDates,
       publish_at: doc.publishAt,
       created_at: doc.createdAt,
       updated_at: doc.updatedAt,

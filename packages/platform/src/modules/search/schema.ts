@@ -127,8 +127,8 @@ const m001: Migration = {
 };
 
 /**
- * Date indexes per site and per channel category, so a broad query filtered by one of them walks
- * only that site's (category's) newest documents (engine.ts walkPlan).
+ * Date indexes per site and per channel category: a site's (category's) newest documents, for
+ * the planner to AND with the GIN index when one of those filters is set.
  */
 const m002: Migration = {
   name: '002_search_date_indexes',
@@ -140,4 +140,27 @@ const m002: Migration = {
   },
 };
 
-export const searchMigrations: Migration[] = [m001, m002];
+/**
+ * Date and site lexemes (analyze.ts dateLexemes, siteLexeme) for rows indexed before they
+ * existed, so the engine's date windows and site filters (GIN conditions) see every document.
+ * Idempotent: rows that have them are left alone (a table indexed by this version is only read).
+ * On a large index this reads the whole table once; 重建索引 gives the same result.
+ */
+const m003: Migration = {
+  name: '003_search_filter_lexemes',
+  async up(db) {
+    const site = sql`'zzs' || replace(site_id::text, '-', '')`;
+    const day = sql`'zzd' || to_char(publish_at at time zone 'Asia/Shanghai', 'YYYYMMDD')`;
+    await sql`
+      update search_documents
+      set tsv = tsv || array_to_tsvector(array[${site}]) || case when publish_at is null then ''::tsvector
+        else array_to_tsvector(array[
+          'zzy' || to_char(publish_at at time zone 'Asia/Shanghai', 'YYYY'),
+          'zzm' || to_char(publish_at at time zone 'Asia/Shanghai', 'YYYYMM'),
+          ${day}]) end
+      where not tsv @@ (${site})::tsquery
+         or (publish_at is not null and not tsv @@ (${day})::tsquery)`.execute(db);
+  },
+};
+
+export const searchMigrations: Migration[] = [m001, m002, m003];

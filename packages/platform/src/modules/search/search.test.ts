@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../kernel/testing.js';
 import { login } from '../identity/test-support.js';
+import { publicSearch, searchTuning } from './engine.js';
+import { invalidateSelectivity } from './selectivity.js';
 import { type SearchBed, searchTestBed, settle } from './test-support.js';
 
 /*
@@ -121,6 +123,47 @@ describe('public search API', () => {
     const page2 = (await get(q('新乡', '&sort=newest&pageSize=10&page=2'))).body;
     expect(page2.page).toBe(2);
     expect(page2.items.map((i: any) => i.id)).not.toContain(newest.items[0].id);
+  });
+
+  it('a query matching many documents is asked within a window of the newest: same page, estimated total', async () => {
+    // The window plan needs the statistics of ANALYZE; the corpus is small, so the threshold is
+    // lowered for this test (a million documents take the plan at 3,000 expected matches).
+    await sql`analyze search_documents`.execute(bed.t.kernel.db);
+    invalidateSelectivity();
+    const input = { q: '新乡', sort: 'newest' as const, pageSize: 10 };
+    const exact = await publicSearch(bed.t.kernel, input);
+    const saved = { ...searchTuning };
+    searchTuning.windowMinMatches = 10;
+    searchTuning.windowMinSample = 10;
+    searchTuning.windowMaxShare = 0.9;
+    try {
+      const windowed = await publicSearch(bed.t.kernel, input);
+      expect(exact.totalIsEstimate).toBe(false);
+      expect(exact.total).toBeGreaterThan(40);
+      expect(windowed.totalIsEstimate).toBe(true);
+      expect(windowed.capped).toBe(true);
+      expect(windowed.items.map((i) => i.id)).toEqual(exact.items.map((i) => i.id));
+      expect(windowed.total).toBeGreaterThan(exact.total / 2);
+      expect(windowed.total).toBeLessThan(exact.total * 2);
+      const sites = windowed.facets.sites.reduce((n, f) => n + f.count, 0);
+      expect(sites).toBeGreaterThan(exact.total / 2);
+      // relevance: the newest RANKED matches are in the window, so the same page again
+      const ranked = { q: '新乡', pageSize: 10 };
+      searchTuning.windowMinMatches = Number.POSITIVE_INFINITY;
+      const exactRanked = await publicSearch(bed.t.kernel, ranked);
+      searchTuning.windowMinMatches = 10;
+      expect((await publicSearch(bed.t.kernel, ranked)).items.map((i) => i.id)).toEqual(
+        exactRanked.items.map((i) => i.id),
+      );
+      // a window holding too few matches (a site filter) is widened until the page is right
+      const site = { q: '新乡', site: 'gaj', sort: 'newest' as const, pageSize: 10 };
+      searchTuning.windowMinMatches = Number.POSITIVE_INFINITY;
+      const exactSite = await publicSearch(bed.t.kernel, site);
+      searchTuning.windowMinMatches = 10;
+      expect((await publicSearch(bed.t.kernel, site)).items.map((i) => i.id)).toEqual(exactSite.items.map((i) => i.id));
+    } finally {
+      Object.assign(searchTuning, saved);
+    }
   });
 
   it('二次检索 narrows the results; 精准 requires the literal phrase', async () => {
