@@ -30,7 +30,9 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const INSTANCES = arg('instances', 10_000);
-const CONCURRENCY = arg('concurrency', 16);
+// 8: on the 2-core machine more connections only add context switches (16 and 32 gave 934 and 917
+// completions/s against 1,065 for 8 in one quiet sweep; docs/benchmarks.md).
+const CONCURRENCY = arg('concurrency', 8);
 
 const flow = (id: string, from: string, to: string) =>
   `<bpmn:sequenceFlow id="${id}" sourceRef="${from}" targetRef="${to}"/>`;
