@@ -41,12 +41,18 @@ export interface DependentPage {
 /** Pages (of any site) that read one of `keys`. */
 export async function pagesDependingOn(db: Db | Tx, keys: string[], siteId?: string): Promise<DependentPage[]> {
   if (keys.length === 0) return [];
-  let q = db
-    .selectFrom('publishing_pages')
-    .select(['site_id', 'path', 'kind', 'care', 'source'])
-    .where(sql<boolean>`deps && ${sql.val(keys)}::text[]`);
-  if (siteId) q = q.where('site_id', '=', siteId);
-  const rows = await q.orderBy('site_id').orderBy('path').execute();
+  // The site is filtered here, not in SQL: with `site_id = …` PostgreSQL ANDed the GIN bitmap
+  // with a bitmap of the whole site from the primary key (246,000 entries, 120 ms on a
+  // 100,000-document site) instead of reading the few thousand pages the keys name.
+  const rows = (
+    await db
+      .selectFrom('publishing_pages')
+      .select(['site_id', 'path', 'kind', 'care', 'source'])
+      .where(sql<boolean>`deps && ${sql.val(keys)}::text[]`)
+      .orderBy('site_id')
+      .orderBy('path')
+      .execute()
+  ).filter((r) => !siteId || r.site_id === siteId);
   return rows.map((r) => ({
     siteId: r.site_id,
     path: r.path,

@@ -2,8 +2,16 @@ import { sql } from 'kysely';
 import type { OutboxEvent } from '../../kernel/events.js';
 import type { Kernel } from '../../kernel/module.js';
 import { depKey, pagesDependingOn } from './deps.js';
-import { channelSpecs, enqueueRebuild, enqueueRender, REBUILD_JOB_TYPE, renderAndWrite } from './jobs.js';
+import {
+  channelSpecs,
+  enqueueRebuild,
+  enqueueRender,
+  REBUILD_JOB_TYPE,
+  renderAndWrite,
+  SETTLE_QUIET_MS,
+} from './jobs.js';
 import { publishAssets, siteDir } from './output.js';
+import { asPublish } from './priority.js';
 import { forgetEngines, PageRenderer, type PageSpec, RenderFailure } from './render.js';
 import type { DbDocSource } from './site-data.js';
 import { topicPath, treePath } from './urls.js';
@@ -19,6 +27,9 @@ import { topicPath, treePath } from './urls.js';
  * re-rendered on every publish (those lists refresh with the next full rebuild).
  */
 
+/** More deeper list pages than this after a publish settle in one later pass (see below). */
+export const SETTLE_MIN_PAGES = 200;
+
 export interface DocumentEvent {
   documentId: string;
   siteId: string;
@@ -33,11 +44,17 @@ export async function refreshForDocument(kernel: Kernel, ev: DocumentEvent) {
   const { data } = renderer;
   const docs = data.docs as DbDocSource;
   const root = siteDir(kernel, data.site.code);
-  const meta = await docs.one(ev.documentId);
+  // The queries below are independent of each other: they run side by side on the pool's
+  // connections (a publish is live only when all of them answered).
+  const [meta, byDoc] = await Promise.all([
+    docs.one(ev.documentId),
+    pagesDependingOn(kernel.db, [depKey.doc(ev.documentId)], data.site.id),
+  ]);
   const sync: PageSpec[] = [];
   const deferred = new Set<string>();
   const stale: string[] = [];
-  if (meta) await publishAssets(root, renderer.engine.files);
+  // A draft saved, a document never published deleted: no page showed it, nothing to do.
+  if (!meta && byDoc.length === 0) return { written: [], removed: [], queued: 0 };
 
   // Everything found through the GIN index on deps: pages that showed the document, pages that
   // read a list it is (or was) in.
@@ -49,13 +66,16 @@ export async function refreshForDocument(kernel: Kernel, ev: DocumentEvent) {
   }
   const listKeys = [...new Set([...listChannels, ev.channelId].map((id) => depKey.list(id)))];
   listKeys.push(depKey.siteList(data.site.id));
-  const byDoc = await pagesDependingOn(kernel.db, [depKey.doc(ev.documentId)], data.site.id);
+  const [around, dependents, channelPages] = await Promise.all([
+    meta ? docs.around(meta, 1) : null,
+    pagesDependingOn(kernel.db, listKeys, data.site.id),
+    Promise.all([...listChannels].map(async (id) => [id, await channelSpecs(renderer, id)] as const)),
+    meta ? publishAssets(root, renderer.engine.files) : null,
+  ]);
 
   // The article itself, and its pages at a previous place (moved, withdrawn, deleted).
   const articlePath = meta ? data.documentUrl(meta).path : null;
   const oldArticles = byDoc.filter((p) => p.kind === 'article' && p.source.documentId === ev.documentId);
-  // A draft saved, a document never published deleted: no page showed it, nothing to do.
-  if (!meta && byDoc.length === 0) return { written: [], removed: [], queued: 0 };
   for (const r of oldArticles) {
     if (!articlePath || (r.path !== articlePath && r.path !== treePath(articlePath, true))) stale.push(r.path);
   }
@@ -65,8 +85,7 @@ export async function refreshForDocument(kernel: Kernel, ev: DocumentEvent) {
       { kind: 'article', path: articlePath, care: true, documentId: meta.id, channelId: meta.channelId },
     );
     // The neighbours' 上一篇/下一篇 now point at this document.
-    const around = await docs.around(meta, 1);
-    for (const n of [around.prev, around.next]) {
+    for (const n of [around?.prev, around?.next]) {
       const p = n ? data.documentUrl(n).path : null;
       if (p) {
         deferred.add(p);
@@ -75,25 +94,34 @@ export async function refreshForDocument(kernel: Kernel, ev: DocumentEvent) {
     }
   }
 
-  const byList = (await pagesDependingOn(kernel.db, listKeys, data.site.id)).filter((p) => p.kind !== 'article');
+  const byList = dependents.filter((p) => p.kind !== 'article');
   // List pages of the channel and of every parent channel (their lists include sub-channels):
-  // page 1 now, the deeper ones in the job, pages past the new last page removed.
-  for (const id of listChannels) {
-    const specs = await channelSpecs(renderer, id);
+  // page 1 now, pages past the new last page removed, the deeper ones after: in the job when
+  // there are a few, in a settling job (below) when the channels are large.
+  const deep: string[] = [];
+  for (const [id, specs] of channelPages) {
     for (const s of specs) {
       if (s.page === 1) sync.push(s);
-      else deferred.add(treePath(s.path, s.care));
+      else deep.push(treePath(s.path, s.care));
     }
     const pages = specs.length / 2;
     for (const r of byList) {
       if (r.kind === 'channel' && r.source.channelId === id && Number(r.source.page ?? 1) > pages) stale.push(r.path);
     }
   }
+  // A 9,000-document channel has some 900 deeper pages (both trees), and its parent's list
+  // several times that; every publish moves each of them by one document. Rendering them per
+  // publish made the next publishes wait behind that work, so large channels settle instead:
+  // one pass after the publishes pause (SETTLE_QUIET_MS), with the sitemap (a site with such
+  // channels has a large one).
+  const settleDeep = deep.length > SETTLE_MIN_PAGES;
+  if (!settleDeep) for (const p of deep) deferred.add(p);
 
   // Every other page that read the document or one of its lists.
   const syncPaths = new Set(sync.map((s) => treePath(s.path, s.care)));
   for (const p of [...byDoc, ...byList]) {
     if (syncPaths.has(p.path) || stale.includes(p.path)) continue;
+    if (settleDeep && p.kind === 'channel' && listChannels.has(p.source.channelId as string)) continue;
     if (p.kind === 'index') {
       sync.push(PageRenderer.specOf(p.path, p.care, p.kind, p.source));
       syncPaths.add(p.path);
@@ -105,13 +133,33 @@ export async function refreshForDocument(kernel: Kernel, ev: DocumentEvent) {
   }
   for (const p of syncPaths) deferred.delete(p);
   for (const p of stale) deferred.delete(p);
-  deferred.add('sitemap.xml');
+  if (settleDeep) deferred.delete('sitemap.xml');
+  else deferred.add('sitemap.xml');
 
   const result = await renderAndWrite(kernel, renderer, sync, stale);
   let queued = 0;
   if (deferred.size > 0) {
     await enqueueRender(kernel, kernel.db, { siteId: data.site.id, paths: [...deferred].sort() });
     queued = deferred.size;
+  }
+  if (settleDeep) {
+    const now = Date.now();
+    await enqueueRender(
+      kernel,
+      kernel.db,
+      {
+        siteId: data.site.id,
+        channelIds: [...listChannels],
+        deepOnly: true,
+        paths: ['sitemap.xml'],
+        settle: true,
+        firstChange: now,
+        lastChange: now,
+      },
+      null,
+      new Date(now + SETTLE_QUIET_MS),
+    );
+    queued += deep.length + 1;
   }
   return { written: result.written, removed: result.removed, queued };
 }
@@ -133,7 +181,7 @@ async function guarded(kernel: Kernel, event: OutboxEvent, run: () => Promise<un
 export async function onDocumentEvent(event: OutboxEvent<DocumentEvent>, kernel: Kernel): Promise<void> {
   const p = event.payload;
   if (!p || typeof p.documentId !== 'string' || typeof p.siteId !== 'string') return;
-  await guarded(kernel, event, () => refreshForDocument(kernel, p));
+  await guarded(kernel, event, () => asPublish(p.siteId, () => refreshForDocument(kernel, p)));
 }
 
 /** A template version was published: sites using the theme are rebuilt (every page reads templates). */

@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import type { Job, JobContext } from '../../kernel/jobs.js';
 import type { Kernel } from '../../kernel/module.js';
 import { folderSize, publishAssets, removePages, siteDir, writePages } from './output.js';
+import { publishesIdle } from './priority.js';
 import { PageRenderer, type PageSpec, type RenderedPage, RenderFailure } from './render.js';
+import { POOL_MIN_PAGES, RenderPool } from './render-pool.js';
 import type { RebuildRow } from './schema.js';
 import type { MemoryDocSource } from './site-data.js';
 import { treePath } from './urls.js';
@@ -83,6 +85,75 @@ export interface SiteRebuildResult {
   removed: number;
 }
 
+/**
+ * Renders `specs` (from position `from`) of a renderer over a memory source in batches and
+ * writes each batch atomically; `onBatch` runs after each batch is on disk, in order. Big passes
+ * render on the worker threads (render-pool.ts) while this thread loads the next batch's bodies
+ * and writes the previous batch: batch i+1 renders while batch i is written. Returns the number
+ * of pages written; pages whose content is gone are removed.
+ */
+export async function renderInBatches(
+  kernel: Kernel,
+  renderer: PageRenderer,
+  specs: PageSpec[],
+  options: {
+    from?: number;
+    batch?: number;
+    /** Background passes leave a core to the publishes: one worker. */
+    maxWorkers?: number;
+    onBatch?: (position: number, total: number, written: number) => Promise<void>;
+  } = {},
+): Promise<number> {
+  const siteId = renderer.data.site.id;
+  const root = siteDir(kernel, renderer.data.site.code);
+  const docs = renderer.data.docs as MemoryDocSource;
+  const from = options.from ?? 0;
+  const size = options.batch ?? BATCH;
+  const pool = specs.length - from >= POOL_MIN_PAGES ? RenderPool.get() : null;
+  const session = pool ? await pool.open(renderer).catch(() => null) : null;
+  let written = 0;
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for (let i = from; i < specs.length; i += size) {
+      // A publish being rendered on this node goes first (priority.ts).
+      await publishesIdle();
+      const batch = specs.slice(i, i + size);
+      const ids = [...new Set(batch.filter((s) => s.kind === 'article').map((s) => s.documentId as string))];
+      if (ids.length) await docs.prefetch(ids);
+      let rendered: (RenderedPage | null)[];
+      if (session) rendered = await session.render(batch, options.maxWorkers);
+      else {
+        rendered = [];
+        for (const [k, spec] of batch.entries()) {
+          rendered.push(await renderer.render(spec));
+          // Rendering from memory is synchronous: let requests and events in now and then.
+          if (k % 50 === 49) await new Promise((r) => setImmediate(r));
+        }
+      }
+      const pages: RenderedPage[] = [];
+      const gone: string[] = [];
+      rendered.forEach((page, k) => {
+        if (page) pages.push(page);
+        else gone.push(treePath(batch[k].path, batch[k].care));
+      });
+      await writing;
+      const position = Math.min(i + size, specs.length);
+      writing = (async () => {
+        await writePages(kernel, siteId, root, pages);
+        await removePages(kernel, siteId, root, gone);
+        written += pages.length;
+        await options.onBatch?.(position, specs.length, pages.length);
+      })();
+      // Awaited at the next batch or after the loop; a rejection meanwhile is not "unhandled".
+      writing.catch(() => undefined);
+    }
+    await writing;
+  } finally {
+    await session?.close();
+  }
+  return written;
+}
+
 export async function rebuildSite(
   kernel: Kernel,
   siteId: string,
@@ -98,26 +169,13 @@ export async function rebuildSite(
   const plan = await renderer.plan();
   if (options.position === 0) await preflight(renderer, plan);
   await publishAssets(root, renderer.engine.files);
-  const docs = renderer.data.docs as MemoryDocSource;
-  let written = 0;
-  for (let i = options.position; i < plan.length; i += BATCH) {
-    const batch = plan.slice(i, i + BATCH);
-    const ids = [...new Set(batch.filter((s) => s.kind === 'article').map((s) => s.documentId as string))];
-    if (ids.length) await docs.prefetch(ids);
-    const pages: RenderedPage[] = [];
-    const gone: string[] = [];
-    for (const spec of batch) {
-      const page = await renderer.render(spec);
-      if (page) pages.push(page);
-      else gone.push(treePath(spec.path, spec.care));
-    }
-    await writePages(kernel, siteId, root, pages);
-    await removePages(kernel, siteId, root, gone);
-    written += pages.length;
-    const position = Math.min(i + BATCH, plan.length);
-    await options.onBatch?.(position, plan.length, pages.length);
-    rebuildHooks.afterBatch?.({ siteId, position, total: plan.length });
-  }
+  const written = await renderInBatches(kernel, renderer, plan, {
+    from: options.position,
+    onBatch: async (position, total, pages) => {
+      await options.onBatch?.(position, total, pages);
+      rebuildHooks.afterBatch?.({ siteId, position, total });
+    },
+  });
   // Pages this pass did not render are no longer backed by content (withdrawn, deleted, moved).
   const stale = await kernel.db
     .selectFrom('publishing_pages')

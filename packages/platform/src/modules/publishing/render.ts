@@ -179,6 +179,32 @@ export function failureOf(err: unknown, fallbackTemplate: string, pagePath?: str
   return new RenderFailure(fallbackTemplate, null, e?.message ?? String(err), pagePath);
 }
 
+/**
+ * LiquidJS (10.x) makes a new Parser and Loader for every `{% include %}`, `{% render %}` and
+ * `{% layout %}` and only then finds the parsed file in its cache; a theme page has some 25
+ * includes, so that is a real share of a render. An engine's templates never change (a new set
+ * of overrides is a new engine), so the parsed partials are kept here: the include gets the
+ * array at once. Uses LiquidJS's internal `_parsePartialFile`/`_parseLayoutFile`; when a release
+ * renames them, nothing is patched and LiquidJS's own cache still works.
+ */
+function keepParsedPartials(liquid: Liquid): void {
+  const l = liquid as any;
+  for (const method of ['_parsePartialFile', '_parseLayoutFile']) {
+    const original = l[method];
+    if (typeof original !== 'function') continue;
+    const kept = new Map<string, Template[]>();
+    l[method] = (file: unknown, sync: boolean, currentFile?: string) => {
+      const known = typeof file === 'string' ? kept.get(file) : undefined;
+      if (known) return known;
+      return (function* () {
+        const templates = (yield original.call(liquid, file, sync, currentFile)) as Template[];
+        if (typeof file === 'string') kept.set(file, templates);
+        return templates;
+      })();
+    };
+  }
+}
+
 /** A LiquidJS engine over a template map with the engine's tags and filters (previews build their own). */
 export function buildEngine(theme: string, key: string, files: ThemeFiles): ThemeEngine {
   const templates = files.templates;
@@ -219,6 +245,7 @@ export function buildEngine(theme: string, key: string, files: ThemeFiles): Them
   });
   registerTags(liquid);
   registerFilters(liquid);
+  keepParsedPartials(liquid);
   const parsed = new Map<string, Template[]>();
   return {
     theme,
@@ -325,8 +352,7 @@ export class PageRenderer {
   static async create(kernel: Pick<Kernel, 'db' | 'config'>, siteId: string, options: { memory?: boolean } = {}) {
     const data = await SiteData.load(kernel.db, siteId, options);
     if (!data) return null;
-    const engine = await engineFor(kernel, siteId, data.site.theme);
-    const pageSize = await pageSizeOf(kernel.db);
+    const [engine, pageSize] = await Promise.all([engineFor(kernel, siteId, data.site.theme), pageSizeOf(kernel.db)]);
     return new PageRenderer(kernel, data, engine, { pageSize, publicUrl: kernel.config.publicUrl });
   }
 
