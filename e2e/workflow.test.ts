@@ -136,7 +136,17 @@ describe.skipIf(!hasChromium)('workflow console in a browser', () => {
     await openGroup(page, '期限与预警');
     await panel(page).getByLabel('办理期限').fill('3');
     await shape(page, id).locator('text').filter({ hasText: name }).waitFor();
+    // Text fields write to the diagram after the panel's input debounce; selecting the next
+    // element before that drops the value, so wait until the diagram has it.
+    await expect.poll(() => dueInOf(page, id), { timeout: 10_000 }).toBe('3wd');
   }
+
+  const dueInOf = (page: Page, id: string) =>
+    page.evaluate((elementId) => {
+      type Registry = { get(id: string): { businessObject: { get(name: string): unknown } } | undefined };
+      const modeler = (window as unknown as { jiyueModeler: { get(name: string): Registry } }).jiyueModeler;
+      return modeler.get('elementRegistry').get(elementId)?.businessObject.get('jiyue:dueIn') ?? null;
+    }, id);
 
   it(
     'an administrator draws a parallel process, attaches a form, sees a validation error, deploys and starts it',
