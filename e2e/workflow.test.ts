@@ -136,8 +136,8 @@ describe.skipIf(!hasChromium)('workflow console in a browser', () => {
     await openGroup(page, '期限与预警');
     await panel(page).getByLabel('办理期限').fill('3');
     await shape(page, id).locator('text').filter({ hasText: name }).waitFor();
-    // Text fields write to the diagram after the panel's input debounce; selecting the next
-    // element before that drops the value, so wait until the diagram has it.
+    // The deadline is on the diagram before the next element is selected (it was once lost
+    // when the field wrote it after a debounce).
     await expect.poll(() => dueInOf(page, id), { timeout: 10_000 }).toBe('3wd');
   }
 

@@ -219,9 +219,12 @@ function dueParts(element: Any) {
   return parseDuration(attr(bo(element), 'dueIn'));
 }
 
+/** Written on every input, not debounced: the number field reads the input element when its
+ * debounce fires, and a re-render in between (selecting the next task) wrote "no deadline". */
+const immediate = <F>(fn: F) => fn;
+
 function DueAmount({ element, id }: EntryProps) {
   const a = useAttr(element, 'dueIn');
-  const debounce = useService('debounceInput');
   return h(NumberFieldEntry, {
     element,
     id,
@@ -233,7 +236,7 @@ function DueAmount({ element, id }: EntryProps) {
       const n = Number(amount);
       a.set(n > 0 ? `${n}${dueParts(element)?.unit ?? 'wd'}` : undefined);
     },
-    debounce,
+    debounce: immediate,
   });
 }
 
