@@ -61,15 +61,24 @@ async function tsvStats(db: Db): Promise<TsvStats> {
  * the common ones.
  */
 export function shareOf(groups: string[][][], frequencies: Map<string, number>): number {
+  return combinedShare(groups, frequencies, (a, b) => a * b);
+}
+
+/** Groups and alternatives as in shareOf; `all` folds the shares that must hold together. */
+function combinedShare(
+  groups: string[][][],
+  frequencies: Map<string, number>,
+  all: (a: number, b: number) => number,
+): number {
   let share = 1;
   for (const alternatives of groups) {
     let best = 0;
     for (const lexemes of alternatives) {
       let p = 1;
-      for (const lexeme of lexemes) p *= frequencies.get(lexeme) ?? 0;
+      for (const lexeme of lexemes) p = all(p, frequencies.get(lexeme) ?? 0);
       best = Math.max(best, p);
     }
-    share *= best;
+    share = all(share, best);
   }
   return groups.length ? share : 0;
 }
@@ -125,17 +134,7 @@ export function cutoffFor(dates: number[], fraction: number, from?: number, to?:
  * queries to the plan that reads every match.
  */
 export function phraseShareOf(groups: string[][][], frequencies: Map<string, number>): number {
-  let share = 1;
-  for (const alternatives of groups) {
-    let best = 0;
-    for (const lexemes of alternatives) {
-      let p = 1;
-      for (const lexeme of lexemes) p = Math.min(p, frequencies.get(lexeme) ?? 0);
-      best = Math.max(best, p);
-    }
-    share = Math.min(share, best);
-  }
-  return groups.length ? share : 0;
+  return combinedShare(groups, frequencies, Math.min);
 }
 
 /**
