@@ -292,7 +292,9 @@ export async function releaseOrphanedJobs(kernel: Kernel): Promise<number> {
   if (dead.length === 0) return 0;
   await kernel.db
     .updateTable('jobs')
-    .set({ locked_until: sql`now()` })
+    // In the past, not now(): a claim in the same clock tick (PGlite's clock has millisecond
+    // steps) would otherwise still see the lease as running and skip the job.
+    .set({ locked_until: sql`now() - interval '1 second'` })
     .where(
       'id',
       'in',
