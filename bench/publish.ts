@@ -301,6 +301,13 @@ function countFiles(dir: string, keep: (f: string) => boolean): number {
 /** A Hugo site with the same blocks as the engine's pages (home lists, paged lists, articles). */
 function writeHugoSite(dir: string, pageSize: number) {
   const layouts = path.join(dir, 'layouts', '_default');
+  // The six older documents of the section, like the engine's related list. Walked through
+  // PrevInSection (constant time each): `where .CurrentSection.Pages "Date" "lt" .Date` scanned the
+  // whole section for every page — quadratic, and it did not finish at 100,000 documents.
+  const olderSix = `${'{{ with .PrevInSection }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>'.repeat(6)}${'{{ end }}'.repeat(6)}`;
+  // The pager shows nine page numbers around the current one, like the themes' pager.
+  const pagerWindow =
+    '{{ $cur := .PageNumber }}{{ range .Pagers }}{{ if and (ge .PageNumber (sub $cur 4)) (le .PageNumber (add $cur 4)) }}<a href="{{ .URL }}">{{ .PageNumber }}</a>{{ end }}{{ end }}';
   mkdirSync(layouts, { recursive: true });
   writeFileSync(
     path.join(dir, 'hugo.toml'),
@@ -311,11 +318,11 @@ function writeHugoSite(dir: string, pageSize: number) {
   writeFileSync(path.join(layouts, 'baseof.html'), `${head}{{ block "main" . }}{{ end }}${foot}`);
   writeFileSync(
     path.join(layouts, 'list.html'),
-    `{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> <time>{{ .Date.Format "2006年1月2日" }}</time></li>{{ end }}</ul><nav>{{ with .Paginator }}{{ if .HasPrev }}<a href="{{ .Prev.URL }}">上一页</a>{{ end }}{{ range .Pagers }}<a href="{{ .URL }}">{{ .PageNumber }}</a>{{ end }}{{ if .HasNext }}<a href="{{ .Next.URL }}">下一页</a>{{ end }}{{ end }}</nav>{{ end }}`,
+    `{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> <time>{{ .Date.Format "2006年1月2日" }}</time></li>{{ end }}</ul><nav>{{ with .Paginator }}{{ if .HasPrev }}<a href="{{ .Prev.URL }}">上一页</a>{{ end }}${pagerWindow}{{ if .HasNext }}<a href="{{ .Next.URL }}">下一页</a>{{ end }}{{ end }}</nav>{{ end }}`,
   );
   writeFileSync(
     path.join(layouts, 'single.html'),
-    `{{ define "main" }}<article><h1>{{ .Title }}</h1><p>来源：{{ .Params.source }} 发布时间：{{ .Date.Format "2006年1月2日" }}</p>{{ .Content }}</article>{{ with .PrevInSection }}<a href="{{ .RelPermalink }}">上一篇：{{ .Title }}</a>{{ end }}{{ with .NextInSection }}<a href="{{ .RelPermalink }}">下一篇：{{ .Title }}</a>{{ end }}<ul>{{ range first 6 (where .CurrentSection.Pages "Date" "lt" .Date) }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}`,
+    `{{ define "main" }}<article><h1>{{ .Title }}</h1><p>来源：{{ .Params.source }} 发布时间：{{ .Date.Format "2006年1月2日" }}</p>{{ .Content }}</article>{{ with .PrevInSection }}<a href="{{ .RelPermalink }}">上一篇：{{ .Title }}</a>{{ end }}{{ with .NextInSection }}<a href="{{ .RelPermalink }}">下一篇：{{ .Title }}</a>{{ end }}<ul>${olderSix}</ul>{{ end }}`,
   );
   writeFileSync(
     path.join(layouts, 'index.html'),

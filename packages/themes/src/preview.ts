@@ -269,6 +269,8 @@ export class ThemePreview {
       standardUrl: care ? `${root}../${req.path}` : root + req.path,
       root,
       searchUrl: `${root}search/index.html`,
+      /** The top-level folder, as the platform's renderer gives it (the navigation marks it). */
+      section: req.kind === 'index' ? '' : req.path.split('/')[0],
       generatedAt: NOW,
     };
     scope.page = page;

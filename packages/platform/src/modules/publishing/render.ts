@@ -6,6 +6,7 @@ import { AppError, badRequest, notFound } from '../../kernel/errors.js';
 import type { Kernel } from '../../kernel/module.js';
 import { getParameter } from '../settings/service.js';
 import { DepRecorder, depKey } from './deps.js';
+import { IncludeMemo, registerMemoInclude } from './memo.js';
 import type { PageKind } from './schema.js';
 import {
   type ChannelNode,
@@ -244,6 +245,7 @@ export function buildEngine(theme: string, key: string, files: ThemeFiles): Them
     cache: true,
   });
   registerTags(liquid);
+  registerMemoInclude(liquid);
   registerFilters(liquid);
   keepParsedPartials(liquid);
   const parsed = new Map<string, Template[]>();
@@ -335,8 +337,16 @@ export const xmlEscape = (s: string) =>
 
 export const SITEMAP_LIMIT = 50_000;
 
+type Crumb = { name: string; url: string };
+
 export class PageRenderer {
   readonly generatedAt: Date;
+  /** Partials remembered for this renderer's snapshot of the site (memo.ts). */
+  readonly memo: IncludeMemo;
+  private readonly sharedByRoot = new Map<
+    string,
+    { site: Record<string, unknown>; nav: unknown[]; crumbs: Map<string, Crumb[]> }
+  >();
   /** A topic not (yet) published, for the designer's preview. */
   inlineTopic: { id: string; title: string; slug: string; background: any; modules: any[] } | null = null;
 
@@ -347,6 +357,7 @@ export class PageRenderer {
     readonly options: RendererOptions,
   ) {
     this.generatedAt = options.generatedAt ?? new Date();
+    this.memo = new IncludeMemo(engine.files.templates);
   }
 
   static async create(kernel: Pick<Kernel, 'db' | 'config'>, siteId: string, options: { memory?: boolean } = {}) {
@@ -389,33 +400,53 @@ export class PageRenderer {
       siteRoot: spec.care ? `${root}../` : root,
       care: spec.care,
       files: new Map(),
+      memo: this.memo,
     };
   }
 
-  private baseGlobals(state: RenderState, spec: PageSpec, title: string, crumbs: { name: string; url: string }[]) {
+  /**
+   * What every page at the same depth shows alike — the site and the navigation with links
+   * relative to the page — as the same objects, so that remembered partials (memo.ts) match.
+   */
+  private shared(state: RenderState) {
+    const key = `${state.root}|${state.care}`;
+    let found = this.sharedByRoot.get(key);
+    if (!found) {
+      const { site } = this.data;
+      found = {
+        site: {
+          code: site.code,
+          name: site.name,
+          siteCode: site.siteCode ?? '',
+          icp: site.icp ?? '',
+          policeRecord: site.policeRecord ?? '',
+          domains: site.domains,
+          theme: this.engine.theme,
+          homeUrl: `${state.root}index.html`,
+        },
+        nav: this.data.top.map((n) => ({
+          name: n.name,
+          code: n.code,
+          url: channelLink(state, n),
+          type: n.type,
+          children: n.children.map((c) => ({ name: c.name, code: c.code, url: channelLink(state, c) })),
+        })),
+        crumbs: new Map(),
+      };
+      this.sharedByRoot.set(key, found);
+    }
+    return found;
+  }
+
+  private baseGlobals(state: RenderState, spec: PageSpec, title: string, crumbs: Crumb[]) {
     const { site } = this.data;
     state.deps.add(depKey.site(site.id));
     state.deps.add(depKey.template(site.id, this.engine.theme));
     const root = state.root;
-    const nav = this.data.top.map((n) => ({
-      name: n.name,
-      code: n.code,
-      url: channelLink(state, n),
-      type: n.type,
-      children: n.children.map((c) => ({ name: c.name, code: c.code, url: channelLink(state, c) })),
-    }));
+    const shared = this.shared(state);
     return {
       [STATE]: state,
-      site: {
-        code: site.code,
-        name: site.name,
-        siteCode: site.siteCode ?? '',
-        icp: site.icp ?? '',
-        policeRecord: site.policeRecord ?? '',
-        domains: site.domains,
-        theme: this.engine.theme,
-        homeUrl: `${root}index.html`,
-      },
+      site: shared.site,
       page: {
         kind: spec.kind,
         path: spec.path,
@@ -427,17 +458,29 @@ export class PageRenderer {
         root,
         siteRoot: state.siteRoot,
         searchUrl: `${state.siteRoot}search`,
+        /** The top-level folder (`xwdt`): the navigation marks its entry as current. */
+        section: spec.kind === 'index' ? '' : spec.path.split('/')[0],
         generatedAt: this.generatedAt,
       },
-      nav,
-      breadcrumbs: [{ name: '首页', url: `${root}index.html` }, ...crumbs],
+      nav: shared.nav,
+      breadcrumbs: crumbs,
     };
   }
 
-  private crumbsOf(state: RenderState, channel: ChannelNode | undefined) {
-    const chain: ChannelNode[] = [];
-    for (let c = channel; c; c = c.parent ?? undefined) chain.unshift(c);
-    return chain.map((c) => ({ name: c.name, url: channelLink(state, c) }));
+  /** 首页 › parent channels › the channel; the same array for every page of a channel at one depth. */
+  private crumbsOf(state: RenderState, channel: ChannelNode | undefined, extra?: Crumb): Crumb[] {
+    const home = { name: '首页', url: `${state.root}index.html` };
+    if (extra) return channel ? [...this.crumbsOf(state, channel), extra] : [home, extra];
+    const byChannel = this.shared(state).crumbs;
+    const key = channel?.id ?? '';
+    let crumbs = byChannel.get(key);
+    if (!crumbs) {
+      const chain: ChannelNode[] = [];
+      for (let c = channel; c; c = c.parent ?? undefined) chain.unshift(c);
+      crumbs = [home, ...chain.map((c) => ({ name: c.name, url: channelLink(state, c) }))];
+      byChannel.set(key, crumbs);
+    }
+    return crumbs;
   }
 
   /**
@@ -493,7 +536,12 @@ export class PageRenderer {
     const { data } = this;
     if (spec.kind === 'index' || spec.kind === '404') {
       const title = spec.kind === 'index' ? data.site.name : '页面不存在';
-      const globals = this.baseGlobals(state, spec, title, spec.kind === '404' ? [{ name: title, url: '' }] : []);
+      const globals = this.baseGlobals(
+        state,
+        spec,
+        title,
+        this.crumbsOf(state, undefined, spec.kind === '404' ? { name: title, url: '' } : undefined),
+      );
       return this.finish(spec, state, await this.renderTemplate(template, globals, spec), template);
     }
     if (spec.kind === 'channel') {
@@ -581,7 +629,12 @@ export class PageRenderer {
       const topic = this.inlineTopic ?? data.topics.find((t) => t.id === spec.topicId);
       if (!topic) return null;
       state.deps.add(depKey.topic(topic.id));
-      const globals = this.baseGlobals(state, spec, topic.title, [{ name: topic.title, url: '' }]);
+      const globals = this.baseGlobals(
+        state,
+        spec,
+        topic.title,
+        this.crumbsOf(state, undefined, { name: topic.title, url: '' }),
+      );
       const rendered = await topicForRender(this.kernel, topic, state.siteRoot);
       for (const f of rendered.files) state.files.set(fileName(f.sha256, f.ext), f);
       Object.assign(globals, { topic: rendered.topic });
@@ -784,7 +837,12 @@ async function renderInSiteLayoutWith(
     care,
     files: new Map(),
   };
-  const globals = (renderer as any).baseGlobals(state, spec, input.title, [{ name: input.title, url: '' }]);
+  const globals = (renderer as any).baseGlobals(
+    state,
+    spec,
+    input.title,
+    (renderer as any).crumbsOf(state, undefined, { name: input.title, url: '' }),
+  );
   globals.page.kind = 'search';
   globals.page.careUrl = 'search?care=1';
   globals.page.standardUrl = 'search';

@@ -1,5 +1,6 @@
 import { type Context, type Liquid, Tag, type TagToken, type TopLevelToken, Value } from 'liquidjs';
 import { type DepRecorder, depKey } from './deps.js';
+import type { IncludeMemo } from './memo.js';
 import { type ChannelNode, type DocMeta, type FileRef, mapMaybe, type SiteData, type TopicInfo } from './site-data.js';
 import { fileName } from './urls.js';
 
@@ -19,6 +20,8 @@ export interface RenderState {
   care: boolean;
   /** Uploaded files the page shows, to be published under `_files/`. */
   files: Map<string, FileRef>;
+  /** The renderer's remembered partials; absent where pages are rendered one-off (previews). */
+  memo?: IncludeMemo;
 }
 
 export const STATE = Symbol.for('jiyue.publishing.renderState');
