@@ -50,9 +50,13 @@ describe('remembered includes', () => {
 
   async function render(memo: IncludeMemo | undefined, page: (typeof pages)[number], root = '') {
     const state = stateFor(memo, root);
-    const html = engine.liquid.renderSync(engine.parse('page.liquid'), {}, {
-      globals: { [STATE]: state, nav, site, list, page },
-    }) as string;
+    const html = engine.liquid.renderSync(
+      engine.parse('page.liquid'),
+      {},
+      {
+        globals: { [STATE]: state, nav, site, list, page },
+      },
+    ) as string;
     return { html, deps: state.deps.list() };
   }
 
