@@ -167,7 +167,8 @@ describe('jobs', () => {
     try {
       const id = await t.kernel.jobs.enqueue(t.kernel.db, 'worker.echo', { bg: true });
       await expect.poll(() => ran.includes(id), { timeout: 5000 }).toBe(true);
-      expect(await t.kernel.jobs.get(id)).toMatchObject({ status: 'succeeded' });
+      // The handler has returned; the worker records the outcome right after it.
+      await expect.poll(async () => (await t.kernel.jobs.get(id))?.status, { timeout: 5000 }).toBe('succeeded');
     } finally {
       await t.kernel.jobs.stop();
     }
