@@ -117,11 +117,18 @@ export async function refreshForDocument(kernel: Kernel, ev: DocumentEvent) {
   const settleDeep = deep.length > SETTLE_MIN_PAGES;
   if (!settleDeep) for (const p of deep) deferred.add(p);
 
-  // Every other page that read the document or one of its lists.
+  // Every other page that read the document or one of its lists. With large channels, the
+  // sitemap (its index and every part: a site with such channels has tens of thousands of URLs,
+  // each part a 50,000-row read) settles with the deep pages instead of following every publish.
   const syncPaths = new Set(sync.map((s) => treePath(s.path, s.care)));
+  const settling = new Set<string>(['sitemap.xml']);
   for (const p of [...byDoc, ...byList]) {
     if (syncPaths.has(p.path) || stale.includes(p.path)) continue;
     if (settleDeep && p.kind === 'channel' && listChannels.has(p.source.channelId as string)) continue;
+    if (settleDeep && p.kind === 'sitemap') {
+      settling.add(p.path);
+      continue;
+    }
     if (p.kind === 'index') {
       sync.push(PageRenderer.specOf(p.path, p.care, p.kind, p.source));
       syncPaths.add(p.path);
@@ -133,7 +140,7 @@ export async function refreshForDocument(kernel: Kernel, ev: DocumentEvent) {
   }
   for (const p of syncPaths) deferred.delete(p);
   for (const p of stale) deferred.delete(p);
-  if (settleDeep) deferred.delete('sitemap.xml');
+  if (settleDeep) for (const p of settling) deferred.delete(p);
   else deferred.add('sitemap.xml');
 
   const result = await renderAndWrite(kernel, renderer, sync, stale);
@@ -151,7 +158,7 @@ export async function refreshForDocument(kernel: Kernel, ev: DocumentEvent) {
         siteId: data.site.id,
         channelIds: [...listChannels],
         deepOnly: true,
-        paths: ['sitemap.xml'],
+        paths: [...settling].sort(),
         settle: true,
         firstChange: now,
         lastChange: now,

@@ -191,6 +191,8 @@ export async function renderJob(job: Job<RenderPayload>, ctx: JobContext): Promi
     if (spec) add(spec);
     else unknown.push(p);
   }
+  // The sitemap as a whole: its index and every part, including a part the site has just grown into.
+  if (specs.some((s) => s.kind === 'sitemap')) for (const s of await renderer.sitemapSpecs()) add(s);
   for (const id of channelIds) for (const s of await channelSpecs(renderer, id, deepOnly ? 2 : 1)) add(s);
   // Paths that stand for nothing any more (a channel removed, a page past the last) are removed.
   const known = unknown.length
