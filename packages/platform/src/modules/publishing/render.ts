@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_THEME, loadTheme, sharedAssetFiles, sharedTemplates, themeAssetFiles } from '@jiyue/themes';
+import {
+  createThemeFs,
+  DEFAULT_THEME,
+  loadTheme,
+  sharedAssetFiles,
+  sharedTemplates,
+  themeAssetFiles,
+  themeLiquidOptions,
+} from '@jiyue/themes';
 import { Liquid, LiquidError, type Template } from 'liquidjs';
 import type { Db, Tx } from '../../kernel/db.js';
 import { AppError, badRequest, notFound } from '../../kernel/errors.js';
@@ -209,41 +217,10 @@ function keepParsedPartials(liquid: Liquid): void {
 /** A LiquidJS engine over a template map with the engine's tags and filters (previews build their own). */
 export function buildEngine(theme: string, key: string, files: ThemeFiles): ThemeEngine {
   const templates = files.templates;
-  const normalize = (p: string) =>
-    p
-      .split('/')
-      .filter((x) => x && x !== '.' && x !== '..')
-      .join('/');
-  const get = (f: string) => templates[normalize(f)];
-  const liquid = new Liquid({
-    fs: {
-      exists: async (f) => get(f) !== undefined,
-      existsSync: (f) => get(f) !== undefined,
-      readFile: async (f) => {
-        const s = get(f);
-        if (s === undefined) throw new Error(`模板不存在: ${normalize(f)}`);
-        return s;
-      },
-      readFileSync: (f) => {
-        const s = get(f);
-        if (s === undefined) throw new Error(`模板不存在: ${normalize(f)}`);
-        return s;
-      },
-      resolve: (dir, file, ext) => `/${normalize(`${dir}/${/\.[a-z]+$/i.test(file) ? file : file + ext}`)}`,
-      contains: async () => true,
-      containsSync: () => true,
-      sep: '/',
-      dirname: (f) => f.replace(/\/[^/]*$/, '') || '/',
-    },
-    root: ['/'],
-    partials: ['/partials', '/'],
-    layouts: ['/layouts', '/'],
-    extname: '.liquid',
-    relativeReference: false,
-    outputEscape: 'escape',
-    strictFilters: true,
-    cache: true,
-  });
+  // The themes package's in-memory file system and options (the same as its preview server),
+  // with the engine's tags and filters on top.
+  const liquid = new Liquid(themeLiquidOptions(templates));
+  const fs = createThemeFs(templates);
   registerTags(liquid);
   registerMemoInclude(liquid);
   registerFilters(liquid);
@@ -254,8 +231,8 @@ export function buildEngine(theme: string, key: string, files: ThemeFiles): Them
     key,
     liquid,
     files,
-    has: (t) => get(t) !== undefined,
-    ownsLayout: (t) => /\{%-?\s*layout\s/.test(get(t) ?? ''),
+    has: (t) => fs.existsSync(t) as boolean,
+    ownsLayout: (t) => fs.existsSync(t) && /\{%-?\s*layout\s/.test(fs.readFileSync(t) as string),
     parse(template) {
       let tpl = parsed.get(template);
       if (!tpl) {
