@@ -56,7 +56,10 @@ export function themeLiquidOptions(templates: Record<string, string>): LiquidOpt
     outputEscape: 'escape',
     strictFilters: true,
     cache: true,
-    // Dates on Chinese government sites are Beijing time whatever the server's zone.
-    timezoneOffset: 'Asia/Shanghai',
+    // Dates on Chinese government sites are Beijing time whatever the server's zone. As minutes
+    // (JavaScript's sign: -480 is UTC+8; China has no daylight saving time), not the zone's name:
+    // with a name LiquidJS asks Intl for the offset on every `date`, which made a list page 6×
+    // slower to render.
+    timezoneOffset: -480,
   };
 }

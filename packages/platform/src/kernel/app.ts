@@ -108,6 +108,7 @@ export async function buildApp(options: BuildAppOptions): Promise<{ app: Fastify
     kernel.auth.install(app);
     createMetrics(app, kernel);
     registerKernelRoutes(app, kernel);
+    for (const m of options.modules) m.serverHooks?.(app, kernel);
     for (const m of options.modules) {
       if (m.routes) {
         const routes = m.routes;

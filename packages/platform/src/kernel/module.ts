@@ -15,6 +15,11 @@ export interface JiyueModule {
   permissions?: PermissionDef[];
   /** Registers routes; paths are absolute (`/api/<module>/…`). */
   routes?: (app: FastifyInstance, kernel: Kernel) => Promise<void>;
+  /**
+   * Hooks that must see every request of the server, not only the module's own routes (those
+   * live in an encapsulated context): installed on the root instance before any route.
+   */
+  serverHooks?: (app: FastifyInstance, kernel: Kernel) => void;
   /** Job handlers by job type; types should be prefixed with the module name (`cms.render`). */
   jobs?: Record<string, JobHandler>;
   cron?: CronDef[];

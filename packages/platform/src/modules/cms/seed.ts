@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Tx } from '../../kernel/db.js';
 import type { Kernel } from '../../kernel/module.js';
+import { grantToRoles } from '../identity/index.js';
 import { COUNTIES, DEPARTMENTS } from '../identity/seed-data.js';
 import type { Ctx } from '../settings/context.js';
 import { ensureModuleMenus, type ModuleMenu } from '../settings/index.js';
@@ -29,24 +30,6 @@ import { seedDocuments } from './seed-documents.js';
  */
 
 const SYSTEM: Ctx = { principal: null, ip: null };
-
-/** Adds the cms permissions to identity's custom demo roles (editor, reviewer, orgadmin). */
-async function grantRoles(tx: Tx): Promise<void> {
-  const roles = await tx
-    .selectFrom('identity_roles')
-    .select(['id', 'code', 'permissions'])
-    .where('code', 'in', Object.keys(ROLE_GRANTS))
-    .where('builtin', '=', false)
-    .execute();
-  for (const role of roles) {
-    const merged = [...new Set([...(role.permissions as string[]), ...ROLE_GRANTS[role.code as string]])];
-    await tx
-      .updateTable('identity_roles')
-      .set({ permissions: JSON.stringify(merged), updated_at: sql`now()` })
-      .where('id', '=', role.id)
-      .execute();
-  }
-}
 
 /** Through the settings service (audited), and only what is missing, so operators' edits stay. */
 async function seedSettings(kernel: Kernel): Promise<void> {
@@ -201,7 +184,8 @@ export async function seedCms(kernel: Kernel): Promise<void> {
   await seedSettings(kernel);
   await ensureModuleMenus(kernel, CMS_MENUS);
   const sites = await kernel.db.transaction().execute(async (tx) => {
-    await grantRoles(tx);
+    // The cms permissions for identity's custom demo roles (editor, reviewer, orgadmin).
+    await grantToRoles(tx, ROLE_GRANTS);
     return seedSites(tx);
   });
   // Demo documents only into freshly created demo sites, never into an operator's own sites.

@@ -9,6 +9,7 @@ import { sessionResolver } from './sessions.js';
 export { principalFor } from './grants.js';
 export { appointAdministrator } from './operator.js';
 export { subtreeIds } from './orgs.js';
+export { grantToRoles } from './roles.js';
 export { findUser } from './users.js';
 
 const group = '统一用户管理';

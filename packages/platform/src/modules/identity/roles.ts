@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Tx } from '../../kernel/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../kernel/errors.js';
 import type { Kernel } from '../../kernel/module.js';
@@ -36,6 +37,28 @@ const RESERVED = new Set([
   'login-log:read',
   'session:manage',
 ]);
+
+/**
+ * Adds permissions to the custom (non-built-in) roles named in `grants` — for other modules' seeds,
+ * which give identity's demo roles (editor, reviewer, orgadmin) their own permissions. Keeps what a
+ * role has; a role an operator deleted is not brought back.
+ */
+export async function grantToRoles(tx: Db | Tx, grants: Record<string, string[]>): Promise<void> {
+  const roles = await tx
+    .selectFrom('identity_roles')
+    .select(['id', 'code', 'permissions'])
+    .where('code', 'in', Object.keys(grants))
+    .where('builtin', '=', false)
+    .execute();
+  for (const role of roles) {
+    const merged = [...new Set([...(role.permissions as string[]), ...grants[role.code as string]])];
+    await tx
+      .updateTable('identity_roles')
+      .set({ permissions: JSON.stringify(merged), updated_at: sql`now()` })
+      .where('id', '=', role.id)
+      .execute();
+  }
+}
 
 export function isAdminRole(code: string): code is AdminRole {
   return (ADMIN_ROLES as readonly string[]).includes(code);

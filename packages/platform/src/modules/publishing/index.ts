@@ -5,6 +5,7 @@ import { publishingJobs } from './jobs.js';
 import { publishingRoutes } from './routes.js';
 import { publishingMigrations } from './schema.js';
 import { seedPublishing } from './seed.js';
+import { serveByHost } from './serve.js';
 import { TEMPLATE_EVENT } from './templates.js';
 import { TOPIC_PUBLISHED, TOPIC_UNPUBLISHED } from './topics.js';
 
@@ -26,6 +27,7 @@ export const publishingModule: JiyueModule = {
   migrations: publishingMigrations,
   permissions: PUBLISHING_PERMISSIONS,
   routes: publishingRoutes,
+  serverHooks: serveByHost,
   jobs: { ...publishingJobs },
   events: {
     'cms.document.published': onDocumentEvent,

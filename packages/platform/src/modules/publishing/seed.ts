@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import type { Kernel } from '../../kernel/module.js';
 import { PORTAL } from '../cms/index.js';
+import { grantToRoles } from '../identity/index.js';
 import { ensureModuleMenus } from '../settings/index.js';
 import { enqueueRebuild, REBUILD_JOB_TYPE } from './jobs.js';
 import { siteDir } from './output.js';
@@ -57,22 +58,7 @@ export async function seedPublishing(kernel: Kernel): Promise<void> {
       { name: '专题', path: '/publishing/topics', icon: 'AppstoreOutlined', permission: 'topic:manage' },
     ],
   });
-  await kernel.db.transaction().execute(async (tx) => {
-    const roles = await tx
-      .selectFrom('identity_roles')
-      .select(['id', 'code', 'permissions'])
-      .where('code', 'in', Object.keys(ROLE_GRANTS))
-      .where('builtin', '=', false)
-      .execute();
-    for (const role of roles) {
-      const merged = [...new Set([...(role.permissions as string[]), ...ROLE_GRANTS[role.code as string]])];
-      await tx
-        .updateTable('identity_roles')
-        .set({ permissions: JSON.stringify(merged), updated_at: sql`now()` })
-        .where('id', '=', role.id)
-        .execute();
-    }
-  });
+  await kernel.db.transaction().execute((tx) => grantToRoles(tx, ROLE_GRANTS));
   await assignDemoThemes(kernel);
 }
 

@@ -193,20 +193,6 @@ class DomainMap {
 
 const LEFT_ALONE = /^\/(api|admin|verify|search|sites|healthz|metrics)(\/|$|\?)/;
 
-/**
- * Module routes are registered in their own encapsulated context, whose hooks see only the
- * module's routes; serving by Host has to see every request (/, the console's routes, unmatched
- * paths). A child Fastify instance inherits from its parent's prototype: the hook goes on the root.
- */
-function rootOf(app: FastifyInstance): FastifyInstance {
-  let root: any = app;
-  for (;;) {
-    const parent = Object.getPrototypeOf(root);
-    if (!parent || typeof parent.addHook !== 'function' || parent === Object.prototype) return root;
-    root = parent;
-  }
-}
-
 export async function serveRoutes(app: FastifyInstance, kernel: Kernel): Promise<void> {
   const schema = { tags: ['站点访问'], hide: true };
   app.get('/sites/:code', { schema }, async (request, reply) => {
@@ -223,9 +209,16 @@ export async function serveRoutes(app: FastifyInstance, kernel: Kernel): Promise
     const rest = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : '\u0000';
     return serveSiteFile(kernel, request, reply, code, rest);
   });
+}
 
+/**
+ * Serving by Host: a request for one of a site's domains gets that site's files (every GET of the
+ * server outside the API, console and local paths). A server hook (kernel/module.ts), since module
+ * routes live in an encapsulated context whose hooks would see only the module's own routes.
+ */
+export function serveByHost(app: FastifyInstance, kernel: Kernel): void {
   const domains = new DomainMap(kernel);
-  rootOf(app).addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return;
     const host = String(request.headers.host ?? '')
       .toLowerCase()
