@@ -99,6 +99,24 @@ describe('remembered includes', () => {
     expect(memo.partials.has('counter')).toBe(false);
   });
 
+  it('keeps at most MAX_ENTRIES outputs however many distinct arguments it sees', async () => {
+    const memo = new IncludeMemo(templates);
+    const state = stateFor(memo);
+    const render = (items: string[]) =>
+      engine.liquid.parseAndRenderSync(
+        "{% include 'panel', heading: 'B', items: items %}",
+        { items },
+        {
+          globals: { [STATE]: state },
+        },
+      ) as string;
+    const same = ['甲'];
+    expect(render(same)).toBe(render(same));
+    for (let i = 0; i < IncludeMemo.MAX_ENTRIES + 100; i++) expect(render([`第${i}条`])).toContain(`第${i}条;`);
+    expect(memo.entries).toBe(IncludeMemo.MAX_ENTRIES);
+    expect(memo.partials.get('panel')?.hits).toBe(1);
+  });
+
   it('stops recording a partial that never matches', async () => {
     const memo = new IncludeMemo(templates);
     for (let i = 0; i < 60; i++) await render(memo, { ...pages[1], title: `标题${i}` });

@@ -30,6 +30,12 @@ import { type RenderState, STATE } from './tags.js';
 const MISS_LIMIT = 40;
 /** Remembered variants per partial and key (page kinds × sections × …). */
 const ENTRIES_PER_KEY = 16;
+/**
+ * Remembered outputs per renderer at most. A partial whose arguments differ on every page (a list
+ * passed in) gets a key per page; when it also matches now and then, it is not dropped by
+ * MISS_LIMIT, and a 100,000-page rebuild must not keep one output per page.
+ */
+const MAX_ENTRIES = 4000;
 const UNSAFE_TAGS = /\{%-?\s*(increment|decrement|cycle|render|layout|block|break|continue)\b/;
 
 interface Read {
@@ -63,9 +69,12 @@ interface PartialStats {
 
 /** One renderer's remembered partials (its site data snapshot is what makes outputs reusable). */
 export class IncludeMemo {
+  static readonly MAX_ENTRIES = MAX_ENTRIES;
   readonly partials = new Map<string, PartialStats>();
   hits = 0;
   misses = 0;
+  /** Outputs remembered so far (MAX_ENTRIES). */
+  entries = 0;
   private readonly ids = new WeakMap<object, number>();
   private nextId = 1;
 
@@ -229,19 +238,21 @@ export class MemoIncludeTag extends IncludeTag {
     }
     stats.misses++;
     memo.misses++;
+    // (Partials around this one recorded its reads and keys themselves: `watch` and `spy` report
+    // to every active recording.)
     const list = entries ?? [];
-    if (list.length >= ENTRIES_PER_KEY) list.shift();
-    list.push({
-      reads: uniqueReads(recording.reads),
-      output: buffer.buffer,
-      assigns,
-      deps: [...new Set(recording.deps)],
-      files: recording.files,
-    });
-    stats.entries.set(key, list);
-    // The reads of this partial are reads of the partials around it too.
-    for (const outer of active) {
-      for (const r of recording.reads) if (!isLocal(ctx, outer, r.paths[0])) outer.reads.push(r);
+    const full = list.length >= ENTRIES_PER_KEY;
+    if (full || memo.entries < MAX_ENTRIES) {
+      if (full) list.shift();
+      else memo.entries++;
+      list.push({
+        reads: uniqueReads(recording.reads),
+        output: buffer.buffer,
+        assigns,
+        deps: [...new Set(recording.deps)],
+        files: recording.files,
+      });
+      stats.entries.set(key, list);
     }
     emitter.write(buffer.buffer);
   }
