@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { OutboxEvent } from '../../kernel/events.js';
 import type { Kernel } from '../../kernel/module.js';
 import { depKey, pagesDependingOn } from './deps.js';
+import { withDocIndex } from './doc-index.js';
 import {
   channelSpecs,
   enqueueRebuild,
@@ -10,10 +11,10 @@ import {
   renderAndWrite,
   SETTLE_QUIET_MS,
 } from './jobs.js';
-import { publishAssets, siteDir } from './output.js';
+import { publishAssets, publishAssetsOnce, siteDir } from './output.js';
 import { asPublish } from './priority.js';
 import { forgetEngines, PageRenderer, type PageSpec, RenderFailure } from './render.js';
-import type { DbDocSource } from './site-data.js';
+import type { DocMeta, MemoryDocSource } from './site-data.js';
 import { topicPath, treePath } from './urls.js';
 
 /*
@@ -39,39 +40,57 @@ export interface DocumentEvent {
 
 /** The engine's reaction to one document change; returns the paths written synchronously. */
 export async function refreshForDocument(kernel: Kernel, ev: DocumentEvent) {
+  const nothing = { written: [] as string[], removed: [] as string[], queued: 0 };
   const renderer = await PageRenderer.create(kernel, ev.siteId);
-  if (renderer?.data.site.status !== 'running') return { written: [], removed: [], queued: 0 };
+  if (renderer?.data.site.status !== 'running') return nothing;
+  const visible = [...renderer.data.channels.keys()];
+  return withDocIndex(kernel.db, ev.siteId, visible, [ev.documentId], async ({ source, versions, before }) => {
+    // A later change of the document has its own event (saved then published in a row, a batch):
+    // that one renders the pages; this one would render the same pages once more.
+    // (Only when it left no list: a move's withdrawal names the channel the document left.)
+    const current = versions.get(ev.documentId);
+    const now = source.get(ev.documentId);
+    const superseded = ev.version !== undefined && current !== undefined && current > ev.version;
+    if (superseded && now?.channelId === ev.channelId) return nothing;
+    renderer.data.docs = source;
+    return refreshWithIndex(kernel, renderer, ev, before.get(ev.documentId) ?? null);
+  });
+}
+
+/** refreshForDocument with the site's resident index (doc-index.ts) as the renderer's source. */
+async function refreshWithIndex(kernel: Kernel, renderer: PageRenderer, ev: DocumentEvent, previous: DocMeta | null) {
   const { data } = renderer;
-  const docs = data.docs as DbDocSource;
+  const docs = data.docs as MemoryDocSource;
   const root = siteDir(kernel, data.site.code);
-  // The queries below are independent of each other: they run side by side on the pool's
-  // connections (a publish is live only when all of them answered).
-  const [meta, byDoc] = await Promise.all([
-    docs.one(ev.documentId),
-    pagesDependingOn(kernel.db, [depKey.doc(ev.documentId)], data.site.id),
-  ]);
+  const meta = docs.get(ev.documentId) ?? null;
+  const byDoc = await pagesDependingOn(kernel.db, [depKey.doc(ev.documentId)], data.site.id);
   const sync: PageSpec[] = [];
   const deferred = new Set<string>();
   const stale: string[] = [];
   // A draft saved, a document never published deleted: no page showed it, nothing to do.
-  if (!meta && byDoc.length === 0) return { written: [], removed: [], queued: 0 };
+  if (!meta && !previous && byDoc.length === 0) return { written: [], removed: [], queued: 0 };
 
-  // Everything found through the GIN index on deps: pages that showed the document, pages that
-  // read a list it is (or was) in.
-  const channelIds = new Set<string>([ev.channelId]);
-  if (meta) channelIds.add(meta.channelId);
+  // The lists the document is in now and was in before (a move leaves its old channel's lists).
   const listChannels = new Set<string>();
-  for (const id of channelIds) {
-    for (let c = data.channels.get(id); c; c = c.parent ?? undefined) listChannels.add(c.id);
+  const leftChannels = new Set<string>();
+  for (const id of [ev.channelId, meta?.channelId, previous?.channelId]) {
+    for (let c = id ? data.channels.get(id) : undefined; c; c = c.parent ?? undefined) listChannels.add(c.id);
   }
-  const listKeys = [...new Set([...listChannels, ev.channelId].map((id) => depKey.list(id)))];
+  for (const id of [previous?.channelId, ev.channelId]) {
+    for (let c = id ? data.channels.get(id) : undefined; c; c = c.parent ?? undefined) leftChannels.add(c.id);
+  }
+  if (meta) for (let c = data.channels.get(meta.channelId); c; c = c.parent ?? undefined) leftChannels.delete(c.id);
+  // Pages that read one of these lists besides the channels' own list pages (which are counted
+  // below and do not record their own lists, see render.ts): the home page, other channels'
+  // blocks, RSS, the sitemap, topics.
+  const listKeys = [...listChannels].map((id) => depKey.list(id));
   listKeys.push(depKey.siteList(data.site.id));
-  const [around, dependents, channelPages] = await Promise.all([
-    meta ? docs.around(meta, 1) : null,
+  const [dependents, channelPages] = await Promise.all([
     pagesDependingOn(kernel.db, listKeys, data.site.id),
     Promise.all([...listChannels].map(async (id) => [id, await channelSpecs(renderer, id)] as const)),
-    meta ? publishAssets(root, renderer.engine.files) : null,
+    meta ? publishAssetsOnce(root, renderer.engine.files) : null,
   ]);
+  const around = meta ? docs.around(meta, 1) : null;
 
   // The article itself, and its pages at a previous place (moved, withdrawn, deleted).
   const articlePath = meta ? data.documentUrl(meta).path : null;
@@ -96,17 +115,19 @@ export async function refreshForDocument(kernel: Kernel, ev: DocumentEvent) {
 
   const byList = dependents.filter((p) => p.kind !== 'article');
   // List pages of the channel and of every parent channel (their lists include sub-channels):
-  // page 1 now, pages past the new last page removed, the deeper ones after: in the job when
-  // there are a few, in a settling job (below) when the channels are large.
+  // page 1 now, the deeper ones after: in the job when there are a few, in a settling job
+  // (below) when the channels are large. A list that lost the document may have lost its last
+  // page: that page goes.
   const deep: string[] = [];
   for (const [id, specs] of channelPages) {
     for (const s of specs) {
       if (s.page === 1) sync.push(s);
       else deep.push(treePath(s.path, s.care));
     }
-    const pages = specs.length / 2;
-    for (const r of byList) {
-      if (r.kind === 'channel' && r.source.channelId === id && Number(r.source.page ?? 1) > pages) stale.push(r.path);
+    const channel = data.channels.get(id);
+    if (channel && (!meta || leftChannels.has(id))) {
+      const past = data.channelUrl(channel, specs.length / 2 + 1).path as string;
+      stale.push(treePath(past, false), treePath(past, true));
     }
   }
   // A 9,000-document channel has some 900 deeper pages (both trees), and its parent's list

@@ -137,6 +137,20 @@ export async function publishAssets(root: string, theme: ThemeFiles): Promise<vo
   }
 }
 
+const assetsPublished = new WeakMap<ThemeFiles, Set<string>>();
+
+/**
+ * publishAssets, once per site folder and theme in this process: a publish need not look at every
+ * asset again (a rebuild and a theme change do, through publishAssets).
+ */
+export async function publishAssetsOnce(root: string, theme: ThemeFiles): Promise<void> {
+  let roots = assetsPublished.get(theme);
+  if (roots?.has(root)) return;
+  await publishAssets(root, theme);
+  if (!roots) assetsPublished.set(theme, (roots = new Set()));
+  roots.add(root);
+}
+
 /** Writes a batch of rendered pages and records them (deps, etag) in one statement. */
 export async function writePages(
   kernel: Pick<Kernel, 'db' | 'files'>,

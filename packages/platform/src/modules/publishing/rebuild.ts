@@ -163,7 +163,7 @@ export async function rebuildSite(
     onBatch?: (position: number, total: number, written: number) => Promise<void>;
   },
 ): Promise<SiteRebuildResult> {
-  const renderer = await PageRenderer.create(kernel, siteId, { memory: true });
+  const renderer = await PageRenderer.create(kernel, siteId, { memory: true, fresh: true });
   if (!renderer) return { siteId, pages: 0, removed: 0 };
   const root = siteDir(kernel, renderer.data.site.code);
   const plan = await renderer.plan();

@@ -14,6 +14,7 @@ import { AppError, badRequest, notFound } from '../../kernel/errors.js';
 import type { Kernel } from '../../kernel/module.js';
 import { getParameter } from '../settings/service.js';
 import { DepRecorder, depKey } from './deps.js';
+import { docIndexCopy, reloadDocIndex } from './doc-index.js';
 import { IncludeMemo, registerMemoInclude } from './memo.js';
 import type { PageKind } from './schema.js';
 import {
@@ -337,9 +338,23 @@ export class PageRenderer {
     this.memo = new IncludeMemo(engine.files.templates);
   }
 
-  static async create(kernel: Pick<Kernel, 'db' | 'config'>, siteId: string, options: { memory?: boolean } = {}) {
-    const data = await SiteData.load(kernel.db, siteId, options);
+  /**
+   * `memory`: lists from a copy of the site's resident index (doc-index.ts), for passes of many
+   * pages; `fresh` (a full rebuild): read from the database afresh, and kept as the new index.
+   */
+  static async create(
+    kernel: Pick<Kernel, 'db' | 'config'>,
+    siteId: string,
+    options: { memory?: boolean; fresh?: boolean } = {},
+  ) {
+    const data = await SiteData.load(kernel.db, siteId);
     if (!data) return null;
+    if (options.memory) {
+      const visible = [...data.channels.keys()];
+      data.docs = options.fresh
+        ? await reloadDocIndex(kernel.db, siteId, visible)
+        : await docIndexCopy(kernel.db, siteId, visible);
+    }
     const [engine, pageSize] = await Promise.all([engineFor(kernel, siteId, data.site.theme), pageSizeOf(kernel.db)]);
     return new PageRenderer(kernel, data, engine, { pageSize, publicUrl: kernel.config.publicUrl });
   }
@@ -525,7 +540,9 @@ export class PageRenderer {
       const channel = spec.channelId ? data.channels.get(spec.channelId) : undefined;
       if (!channel || channel.type === 'link') return null;
       const page = spec.page ?? 1;
-      for (const id of channel.subtreeIds) state.deps.add(depKey.list(id));
+      // No `list:` keys for the channel's own list: a change in it re-renders the channel's pages
+      // by their count (events.ts). Recorded, they made every publish read back thousands of
+      // rows (every page of a large channel) to find what it already knows.
       const count = await data.docs.count(channel.subtreeIds);
       const pages = Math.max(1, Math.ceil(count / this.options.pageSize));
       if (page > pages) return null;

@@ -152,6 +152,11 @@ const BY_DATE = sql`order by coalesce(d.publish_at, d.created_at) desc, d.id des
 const PINNED = sql`d.pinned_until > now()`;
 const NOT_PINNED = sql`(d.pinned_until is null or d.pinned_until <= now())`;
 
+/** When a document stops being marked new (新): its own new_until, else three days after publishing. */
+function newEndOf(publishAt: Date, newUntil: unknown): number {
+  return newUntil ? new Date(newUntil as string).getTime() : publishAt.getTime() + NEW_FOR_MS;
+}
+
 function metaOf(r: any, now = Date.now()): DocMeta {
   const publishAt = new Date(r.publish_at);
   return {
@@ -164,7 +169,7 @@ function metaOf(r: any, now = Date.now()): DocMeta {
     source: r.source ?? null,
     publishAt,
     pinned: r.pinned === true,
-    isNew: r.new_until ? new Date(r.new_until).getTime() > now : now - publishAt.getTime() < NEW_FOR_MS,
+    isNew: newEndOf(publishAt, r.new_until) > now,
     linkUrl: r.link_url ?? null,
     cover: r.cover_sha256 ? { sha256: r.cover_sha256, ext: r.cover_ext ?? '' } : null,
   };
@@ -226,6 +231,61 @@ export function publishBody(doc: DocFull, root: string): string {
     const f = doc.bodyFiles.get(id.toLowerCase());
     return f ? `${root}_files/${fileName(f.sha256, f.ext)}` : whole;
   });
+}
+
+/** A document as the resident index (doc-index.ts) reads it. */
+export interface IndexRow {
+  meta: DocMeta;
+  /** Shown in the site's lists now (published, not deleted, its reference's source published). */
+  listed: boolean;
+  version: number;
+  /** When `meta.pinned` turns false (ms), or null. */
+  pinnedUntil: number | null;
+  /** When `meta.isNew` turns false (ms). */
+  newEnd: number;
+}
+
+function indexRowOf(r: any, now: number): IndexRow {
+  const meta = metaOf(r, now);
+  const pinned = r.pinned_until ? new Date(r.pinned_until).getTime() : null;
+  return {
+    meta,
+    listed: r.listed !== false,
+    version: Number(r.version),
+    pinnedUntil: pinned && pinned > now ? pinned : null,
+    newEnd: newEndOf(meta.publishAt, r.new_until),
+  };
+}
+
+/**
+ * Rows for the resident index: every published document of the site (`all`), or the documents
+ * changed since `since` (saved, or moved to the recycle bin) plus `ids`, each with whether it is
+ * listed now. Both partial indexes on (site_id, updated_at) and (site_id, deleted_at) answer it.
+ */
+export async function readIndexRows(
+  db: Db | Tx,
+  siteId: string,
+  scope: { all: true } | { since: Date; ids: string[] },
+): Promise<IndexRow[]> {
+  const now = Date.now();
+  const extra = sql`, d.version, d.pinned_until`;
+  const rows =
+    'all' in scope
+      ? (
+          await sql<any>`select ${META_SELECT} ${extra} ${META_FROM} where d.site_id = ${siteId} and ${PUBLISHED}`.execute(
+            db,
+          )
+        ).rows
+      : (
+          await sql<any>`select ${META_SELECT} ${extra}, (${PUBLISHED}) as listed ${META_FROM}
+            where d.site_id = ${siteId} and d.id in (
+              select id from cms_documents where site_id = ${siteId} and deleted_at is null and updated_at >= ${scope.since}
+              union all
+              select id from cms_documents where site_id = ${siteId} and deleted_at >= ${scope.since}
+              union all
+              select unnest(${sql.val(scope.ids.length ? scope.ids : [])}::uuid[]))`.execute(db)
+        ).rows;
+  return rows.map((r) => indexRowOf(r, now));
 }
 
 /** Lists within the newest HEAD documents of their channels are answered from one read (DbDocSource). */
@@ -403,13 +463,45 @@ function compareByDate(a: DocMeta, b: DocMeta): number {
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
-/** Every published document's list fields in memory: one query, then lists are slices. */
+/** Index of `meta` in `arr` (sorted by `compare`), or where it would go. */
+function searchSorted(arr: DocMeta[], meta: DocMeta, compare: (a: DocMeta, b: DocMeta) => number): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compare(arr[mid], meta) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function removeSorted(arr: DocMeta[], meta: DocMeta, compare: (a: DocMeta, b: DocMeta) => number): void {
+  const i = searchSorted(arr, meta, compare);
+  if (arr[i]?.id === meta.id) arr.splice(i, 1);
+  else {
+    // Not where its keys say (cannot happen while metas are replaced, never changed): by id.
+    const j = arr.findIndex((m) => m.id === meta.id);
+    if (j >= 0) arr.splice(j, 1);
+  }
+}
+
+interface CachedList {
+  /** null: the whole site. */
+  channels: Set<string> | null;
+  withImage: boolean;
+  items: DocMeta[];
+}
+
+/**
+ * Every published document's list fields in memory: one query, then lists are slices. The
+ * publishing module keeps one per site between publishes (doc-index.ts) and changes it a document
+ * at a time (`upsert`, `remove`); metas are replaced, never changed, so a `clone` shares them.
+ */
 export class MemoryDocSource implements DocSource {
   readonly all: DocMeta[];
   private readonly byId = new Map<string, DocMeta>();
   private readonly byChannelDate = new Map<string, DocMeta[]>();
-  private readonly positionInChannel = new Map<string, number>();
-  private readonly lists = new Map<string, DocMeta[]>();
+  private readonly lists = new Map<string, CachedList>();
   private readonly bodies = new Map<string, DocFull>();
 
   private constructor(
@@ -424,22 +516,7 @@ export class MemoryDocSource implements DocSource {
       if (!arr) this.byChannelDate.set(m.channelId, (arr = []));
       arr.push(m);
     }
-    for (const arr of this.byChannelDate.values()) {
-      arr.sort(compareByDate);
-      for (const [i, m] of arr.entries()) this.positionInChannel.set(m.id, i);
-    }
-  }
-
-  static async load(db: Db | Tx, siteId: string, visibleChannels: string[]): Promise<MemoryDocSource> {
-    const visible = new Set(visibleChannels);
-    const rows = (
-      await sql<any>`select ${META_SELECT} ${META_FROM} where d.site_id = ${siteId} and ${PUBLISHED}`.execute(db)
-    ).rows;
-    const now = Date.now();
-    return new MemoryDocSource(
-      db,
-      rows.filter((r) => visible.has(r.channel_id)).map((r) => metaOf(r, now)),
-    );
+    for (const arr of this.byChannelDate.values()) arr.sort(compareByDate);
   }
 
   /** A render worker's copy: the list fields the main thread loaded, no database. */
@@ -447,8 +524,59 @@ export class MemoryDocSource implements DocSource {
     return new MemoryDocSource(null, metas);
   }
 
+  /** Over metas read elsewhere (doc-index.ts); bodies are read from `db` when asked for. */
+  static over(db: Db | Tx, metas: DocMeta[]): MemoryDocSource {
+    return new MemoryDocSource(db, metas);
+  }
+
+  clearBodies(): void {
+    this.bodies.clear();
+  }
+
+  /** A source over the same documents that later changes of this one do not reach. */
+  clone(db: Db | Tx | null = this.db): MemoryDocSource {
+    return new MemoryDocSource(db, this.all.slice());
+  }
+
+  get size(): number {
+    return this.all.length;
+  }
+
   get(id: string): DocMeta | undefined {
     return this.byId.get(id);
+  }
+
+  /** Puts a published document in (or in its new place: another date, channel, title…). */
+  upsert(meta: DocMeta): void {
+    this.remove(meta.id);
+    this.all.splice(searchSorted(this.all, meta, compareDocs), 0, meta);
+    this.byId.set(meta.id, meta);
+    let arr = this.byChannelDate.get(meta.channelId);
+    if (!arr) this.byChannelDate.set(meta.channelId, (arr = []));
+    arr.splice(searchSorted(arr, meta, compareByDate), 0, meta);
+    for (const list of this.lists.values()) {
+      if (list.items === this.all || !this.inList(list, meta)) continue;
+      list.items.splice(searchSorted(list.items, meta, compareDocs), 0, meta);
+    }
+  }
+
+  /** Takes a document out of every list (withdrawn, deleted, moved to a hidden channel). */
+  remove(id: string): boolean {
+    const old = this.byId.get(id);
+    if (!old) return false;
+    this.byId.delete(id);
+    this.bodies.delete(id);
+    removeSorted(this.all, old, compareDocs);
+    const arr = this.byChannelDate.get(old.channelId);
+    if (arr) removeSorted(arr, old, compareByDate);
+    for (const list of this.lists.values()) {
+      if (list.items !== this.all && this.inList(list, old)) removeSorted(list.items, old, compareDocs);
+    }
+    return true;
+  }
+
+  private inList(list: CachedList, meta: DocMeta): boolean {
+    return (!list.channels || list.channels.has(meta.channelId)) && (!list.withImage || meta.cover !== null);
   }
 
   /** Bodies loaded elsewhere (the main thread, for a worker's batch); replaces the previous batch's. */
@@ -471,15 +599,13 @@ export class MemoryDocSource implements DocSource {
     const key = `${withImage ? 'i' : ''}:${channelIds ? [...channelIds].sort().join(',') : '*'}`;
     let list = this.lists.get(key);
     if (!list) {
-      if (channelIds === null) list = this.all;
-      else {
-        const set = new Set(channelIds);
-        list = this.all.filter((m) => set.has(m.channelId));
-      }
-      if (withImage) list = list.filter((m) => m.cover);
+      const channels = channelIds ? new Set(channelIds) : null;
+      let items = channels ? this.all.filter((m) => channels.has(m.channelId)) : this.all;
+      if (withImage) items = items.filter((m) => m.cover);
+      list = { channels, withImage, items };
       this.lists.set(key, list);
     }
-    return list;
+    return list.items;
   }
 
   list(channelIds: string[] | null, options: ListOptions): DocMeta[] {
@@ -493,8 +619,8 @@ export class MemoryDocSource implements DocSource {
 
   around(doc: DocMeta, limit: number): Around {
     const arr = this.byChannelDate.get(doc.channelId) ?? [];
-    const i = this.positionInChannel.get(doc.id) ?? -1;
-    if (i < 0) return { prev: null, next: null, related: [] };
+    const i = searchSorted(arr, doc, compareByDate);
+    if (arr[i]?.id !== doc.id) return { prev: null, next: null, related: [] };
     return { prev: arr[i + 1] ?? null, next: i > 0 ? arr[i - 1] : null, related: arr.slice(i + 1, i + 1 + limit) };
   }
 
@@ -575,7 +701,8 @@ export class SiteData {
     for (const [id, node] of this.channels) if (!node.dir) this.channels.delete(id);
   }
 
-  static async load(db: Db | Tx, siteId: string, options: { memory?: boolean } = {}): Promise<SiteData | null> {
+  /** The site with lists by query (DbDocSource); passes of many pages swap in the resident index. */
+  static async load(db: Db | Tx, siteId: string): Promise<SiteData | null> {
     // Four small independent reads, side by side (every publish starts with them).
     const [s, channelRows, links, topics] = await Promise.all([
       db.selectFrom('cms_sites').selectAll().where('id', '=', siteId).executeTakeFirst(),
@@ -630,7 +757,7 @@ export class SiteData {
       null as unknown as DocSource,
     );
     const visible = [...data.channels.keys()];
-    data.docs = options.memory ? await MemoryDocSource.load(db, siteId, visible) : new DbDocSource(db, siteId, visible);
+    data.docs = new DbDocSource(db, siteId, visible);
     return data;
   }
 
