@@ -172,7 +172,9 @@ export async function getSite(kernel: Kernel, ctx: Ctx, id: string) {
 
 /**
  * `cms.site.updated`: the site's name, code, domains, theme, status or footer data changed (or the
- * site came or went); `fields` names what the command set, so a subscriber can skip what it does not show.
+ * site came or went); `fields` names what the command set, so a subscriber can skip what it does not
+ * show. `code` is the site's code (of a deleted site: the one it had), `previousCode` the code it had
+ * before a change of code: the static site's folder is named by it.
  */
 function siteChanged(
   kernel: Kernel,
@@ -180,8 +182,9 @@ function siteChanged(
   siteId: string,
   change: 'created' | 'updated' | 'deleted',
   fields: string[],
+  codes: { code: string; previousCode?: string },
 ) {
-  return kernel.events.emit(tx, 'cms.site.updated', { siteId, change, fields });
+  return kernel.events.emit(tx, 'cms.site.updated', { siteId, change, fields, ...codes });
 }
 
 export function createSite(kernel: Kernel, ctx: Ctx, input: SiteInput) {
@@ -208,7 +211,7 @@ export function createSite(kernel: Kernel, ctx: Ctx, input: SiteInput) {
       .returningAll()
       .executeTakeFirstOrThrow()
       .catch(uniqueViolationAs(codeTaken()))) as SiteRow;
-    await siteChanged(kernel, tx, row.id, 'created', Object.keys(definedOnly({ ...input })));
+    await siteChanged(kernel, tx, row.id, 'created', Object.keys(definedOnly({ ...input })), { code: row.code });
     const [view] = await siteViews(tx, [row]);
     return {
       result: view,
@@ -259,7 +262,10 @@ export function updateSite(kernel: Kernel, ctx: Ctx, id: string, patch: Partial<
       patch.status && patch.status !== site.status
         ? `，状态由「${SITE_STATUS_NAMES[site.status]}」改为「${SITE_STATUS_NAMES[patch.status]}」`
         : '';
-    await siteChanged(kernel, tx, id, 'updated', Object.keys(definedOnly({ ...patch })));
+    await siteChanged(kernel, tx, id, 'updated', Object.keys(definedOnly({ ...patch })), {
+      code: row.code,
+      ...(row.code !== site.code ? { previousCode: site.code } : {}),
+    });
     const [view] = await siteViews(tx, [row]);
     return {
       result: view,
@@ -285,7 +291,7 @@ export function deleteSite(kernel: Kernel, ctx: Ctx, id: string) {
       });
     }
     await tx.deleteFrom('cms_sites').where('id', '=', id).execute();
-    await siteChanged(kernel, tx, id, 'deleted', []);
+    await siteChanged(kernel, tx, id, 'deleted', [], { code: site.code });
     return {
       result: undefined,
       audit: {

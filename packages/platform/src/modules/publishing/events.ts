@@ -11,7 +11,7 @@ import {
   renderAndWrite,
   SETTLE_QUIET_MS,
 } from './jobs.js';
-import { publishAssets, publishAssetsOnce, siteDir } from './output.js';
+import { publishAssets, publishAssetsOnce, removeSiteOutput, siteDir } from './output.js';
 import { asPublish } from './priority.js';
 import { forgetEngines, PageRenderer, type PageSpec, RenderFailure } from './render.js';
 import type { DocMeta, MemoryDocSource } from './site-data.js';
@@ -269,21 +269,38 @@ export async function onTopicChanged(
 /** Site fields that pages show (header, footer, canonical URLs, theme). */
 const SHOWN_SITE_FIELDS = ['code', 'name', 'domains', 'theme', 'status', 'siteCode', 'icp', 'policeRecord'];
 
+const isSiteCode = (code: unknown): code is string => typeof code === 'string' && /^[a-z][a-z0-9-]{0,63}$/.test(code);
+
 /**
  * cms.site.updated / cms.channel.updated: every page of the site shows the site's name, footer and
  * navigation, and channel paths are URLs, so the site is rebuilt (a job; the old pages stay live
- * until each new one is written).
+ * until each new one is written). A site closed or deleted goes offline: its output is removed
+ * (a reopened site is rebuilt); a site whose code changed leaves its old folder.
  */
 export async function onSiteChanged(
-  event: OutboxEvent<{ siteId: string; change?: string; fields?: string[] }>,
+  event: OutboxEvent<{ siteId: string; change?: string; fields?: string[]; code?: string; previousCode?: string }>,
   kernel: Kernel,
 ): Promise<void> {
-  const { siteId, change, fields } = event.payload ?? ({} as any);
-  if (typeof siteId !== 'string' || change === 'deleted') return;
+  const { siteId, change, fields, code, previousCode } = event.payload ?? ({} as any);
+  if (typeof siteId !== 'string') return;
+  if (change === 'deleted') {
+    if (isSiteCode(code)) await removeSiteOutput(kernel, code);
+    return;
+  }
   if (event.name === 'cms.site.updated' && change === 'updated' && !fields?.some((f) => SHOWN_SITE_FIELDS.includes(f)))
     return;
-  const site = await kernel.db.selectFrom('cms_sites').select('status').where('id', '=', siteId).executeTakeFirst();
-  if (site?.status !== 'running') return;
+  const site = await kernel.db
+    .selectFrom('cms_sites')
+    .select(['status', 'code'])
+    .where('id', '=', siteId)
+    .executeTakeFirst();
+  if (!site) return;
+  if (isSiteCode(previousCode) && previousCode !== site.code) await removeSiteOutput(kernel, previousCode);
+  if (site.status === 'closed') {
+    await removeSiteOutput(kernel, site.code, siteId);
+    return;
+  }
+  if (site.status !== 'running') return;
   // Several channel edits in a row need one rebuild: one still waiting to start will see them all.
   const waiting = await kernel.db
     .selectFrom('jobs')

@@ -5,7 +5,7 @@ import type { Job, JobContext } from '../../kernel/jobs.js';
 import type { Kernel } from '../../kernel/module.js';
 import { eachLimit, removePages, siteDir, writePages } from './output.js';
 import { lastPublishOf } from './priority.js';
-import { REBUILD_JOB, rebuildJob, renderInBatches } from './rebuild.js';
+import { offlineIfClosed, REBUILD_JOB, rebuildJob, renderInBatches } from './rebuild.js';
 import { PageRenderer, type PageSpec, type RenderedPage, RenderFailure } from './render.js';
 import type { SiteData } from './site-data.js';
 import { sitePathOf, treePath } from './urls.js';
@@ -176,7 +176,7 @@ export async function renderJob(job: Job<RenderPayload>, ctx: JobContext): Promi
   // list fields, synchronously, on the worker threads when there are enough of them.
   const bulk = channelIds.length > 0 || paths.length >= BULK_MIN_PAGES;
   const renderer = await PageRenderer.create(kernel, siteId, { memory: bulk });
-  if (!renderer) return { written: 0, removed: 0 };
+  if (!renderer || renderer.data.site.status === 'closed') return { written: 0, removed: 0 };
   const specs: PageSpec[] = [];
   const unknown: string[] = [];
   const seen = new Set<string>();
@@ -241,6 +241,7 @@ export async function renderJob(job: Job<RenderPayload>, ctx: JobContext): Promi
     }
     throw err;
   }
+  await offlineIfClosed(kernel, siteId);
   return { written, removed, merged: merged.rows.length };
 }
 

@@ -217,6 +217,32 @@ export async function removePages(
   }
 }
 
+/**
+ * 网站关停: a closed (or deleted) site's output leaves the served tree — its folder is renamed to a
+ * hidden name first, so neither this server nor nginx (which refuses dot paths) serves a page of it
+ * from that moment, then deleted — and its page rows go (with a site id). Reopening the site
+ * rebuilds it.
+ */
+export async function removeSiteOutput(kernel: Pick<Kernel, 'config' | 'db'>, code: string, siteId?: string) {
+  const dir = siteDir(kernel, code);
+  const hidden = path.join(sitesRoot(kernel), `.${code}.removed-${Date.now().toString(36)}`);
+  let moved = true;
+  await rename(dir, hidden).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    moved = false;
+  });
+  for (const d of [...madeDirs]) if (d === dir || d.startsWith(dir + path.sep)) madeDirs.delete(d);
+  if (siteId) {
+    await kernel.db.deleteFrom('publishing_pages').where('site_id', '=', siteId).execute();
+    await kernel.db
+      .updateTable('publishing_sites')
+      .set({ output_bytes: 0, output_files: 0 })
+      .where('site_id', '=', siteId)
+      .execute();
+  }
+  if (moved) await rm(hidden, { recursive: true, force: true });
+}
+
 /** Bytes and files under a site's folder (for the console's site list). */
 export async function folderSize(dir: string): Promise<{ bytes: number; files: number }> {
   let bytes = 0;

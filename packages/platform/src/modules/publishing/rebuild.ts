@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Job, JobContext } from '../../kernel/jobs.js';
 import type { Kernel } from '../../kernel/module.js';
-import { folderSize, publishAssets, removePages, siteDir, writePages } from './output.js';
+import { folderSize, publishAssets, removePages, removeSiteOutput, siteDir, writePages } from './output.js';
 import { publishesIdle } from './priority.js';
 import { PageRenderer, type PageSpec, type RenderedPage, RenderFailure } from './render.js';
 import { POOL_MIN_PAGES, RenderPool } from './render-pool.js';
@@ -154,6 +154,16 @@ export async function renderInBatches(
   return written;
 }
 
+/** A site closed while a pass wrote to it: the pass's pages go too (the close's own removal ran before them). */
+export async function offlineIfClosed(kernel: Kernel, siteId: string): Promise<void> {
+  const site = await kernel.db
+    .selectFrom('cms_sites')
+    .select(['status', 'code'])
+    .where('id', '=', siteId)
+    .executeTakeFirst();
+  if (site?.status === 'closed') await removeSiteOutput(kernel, site.code, siteId);
+}
+
 export async function rebuildSite(
   kernel: Kernel,
   siteId: string,
@@ -164,7 +174,7 @@ export async function rebuildSite(
   },
 ): Promise<SiteRebuildResult> {
   const renderer = await PageRenderer.create(kernel, siteId, { memory: true, fresh: true });
-  if (!renderer) return { siteId, pages: 0, removed: 0 };
+  if (!renderer || renderer.data.site.status === 'closed') return { siteId, pages: 0, removed: 0 };
   const root = siteDir(kernel, renderer.data.site.code);
   const plan = await renderer.plan();
   if (options.position === 0) await preflight(renderer, plan);
@@ -189,6 +199,7 @@ export async function rebuildSite(
     root,
     stale.map((r) => r.path),
   );
+  await offlineIfClosed(kernel, siteId);
   return { siteId, pages: written, removed: stale.length };
 }
 
