@@ -21,11 +21,7 @@ describe('closing, reopening and renaming a site', () => {
       payload: body,
     });
   const pageRows = () =>
-    bed.t.kernel.db
-      .selectFrom('publishing_pages')
-      .select('path')
-      .where('site_id', '=', bed.siteId)
-      .execute();
+    bed.t.kernel.db.selectFrom('publishing_pages').select('path').where('site_id', '=', bed.siteId).execute();
 
   beforeAll(async () => {
     bed = await startEngineBed();

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { threadId } from 'node:worker_threads';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../kernel/db.js';
 import type { Kernel } from '../../kernel/module.js';
@@ -70,6 +71,44 @@ export async function writeAtomic(root: string, rel: string, body: string | Buff
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  }
+}
+
+let tmpSequence = 0;
+
+/**
+ * writeAtomic for a render worker, synchronously: a worker has nothing else to do meanwhile, and
+ * a blocking write costs a fraction of the promise and thread-pool round trips of the async one.
+ */
+export function writeAtomicSync(root: string, rel: string, body: string): void {
+  const target = safeJoin(root, rel);
+  const dir = path.dirname(target);
+  if (!madeDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+  // Unique per process and thread without asking for random bytes per page.
+  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}-${threadId}-${++tmpSequence}.tmp`);
+  try {
+    writeFileSync(tmp, body);
+    renameSync(tmp, target);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Writes the pages of a worker's batch that show no uploaded file (those wait for the main
+ * thread, which publishes the files first); written pages keep their ETag and drop their body.
+ */
+export function writeRenderedSync(root: string, pages: (RenderedPage | null)[]): void {
+  for (const p of pages) {
+    if (!p || p.files.length > 0) continue;
+    writeAtomicSync(root, p.outputPath, p.body);
+    p.etag = etagOf(p.body);
+    p.written = true;
+    p.body = '';
   }
 }
 
@@ -151,7 +190,7 @@ export async function publishAssetsOnce(root: string, theme: ThemeFiles): Promis
   roots.add(root);
 }
 
-/** Writes a batch of rendered pages and records them (deps, etag) in one statement. */
+/** Writes a batch of rendered pages (but those a worker wrote) and records them (deps, etag) in one statement. */
 export async function writePages(
   kernel: Pick<Kernel, 'db' | 'files'>,
   siteId: string,
@@ -165,10 +204,15 @@ export async function writePages(
   // Files first: a page is never live before the images it shows.
   await publishFiles(kernel, root, files);
   const etags = new Map<string, string>();
-  await eachLimit(pages, 16, async (p) => {
-    etags.set(p.outputPath, etagOf(p.body));
-    await writeAtomic(root, p.outputPath, p.body);
-  });
+  for (const p of pages) if (p.written && p.etag) etags.set(p.outputPath, p.etag);
+  await eachLimit(
+    pages.filter((p) => !p.written),
+    16,
+    async (p) => {
+      etags.set(p.outputPath, etagOf(p.body));
+      await writeAtomic(root, p.outputPath, p.body);
+    },
+  );
   const rows = pages.map((p) => ({
     site_id: siteId,
     path: p.outputPath,

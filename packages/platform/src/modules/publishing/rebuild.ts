@@ -6,7 +6,7 @@ import { publishesIdle } from './priority.js';
 import { PageRenderer, type PageSpec, type RenderedPage, RenderFailure } from './render.js';
 import { POOL_MIN_PAGES, RenderPool } from './render-pool.js';
 import type { RebuildRow } from './schema.js';
-import type { MemoryDocSource } from './site-data.js';
+import type { DocFull, MemoryDocSource } from './site-data.js';
 import { treePath } from './urls.js';
 
 /*
@@ -20,6 +20,8 @@ import { treePath } from './urls.js';
 
 export const REBUILD_JOB = 'publishing.rebuild';
 export const BATCH = 400;
+/** Batches queued at the workers beyond the one they render (their bodies read meanwhile). */
+const AHEAD = 1;
 
 export interface RebuildPayload {
   siteId: string | 'all';
@@ -113,23 +115,49 @@ export async function renderInBatches(
   const session = pool ? await pool.open(renderer).catch(() => null) : null;
   let written = 0;
   let writing: Promise<void> = Promise.resolve();
-  try {
-    for (let i = from; i < specs.length; i += size) {
+  // With workers, AHEAD more batches are in flight: their bodies are read and they are queued at
+  // the workers while the workers render this one, so that they never wait for the database.
+  const start = (i: number) => {
+    const run = (async () => {
       // A publish being rendered on this node goes first (priority.ts).
       await publishesIdle();
       const batch = specs.slice(i, i + size);
       const ids = [...new Set(batch.filter((s) => s.kind === 'article').map((s) => s.documentId as string))];
-      if (ids.length) await docs.prefetch(ids);
-      let rendered: (RenderedPage | null)[];
-      if (session) rendered = await session.render(batch, options.maxWorkers);
-      else {
-        rendered = [];
-        for (const [k, spec] of batch.entries()) {
-          rendered.push(await renderer.render(spec));
-          // Rendering from memory is synchronous: let requests and events in now and then.
-          if (k % 50 === 49) await new Promise((r) => setImmediate(r));
-        }
-      }
+      const bodies = ids.length ? await docs.loadBodies(ids) : new Map<string, DocFull>();
+      return { batch, rendered: renderBatch(batch, bodies) };
+    })();
+    // Awaited in order below; a rejection meanwhile is not "unhandled".
+    run.catch(() => undefined);
+    return run;
+  };
+  const renderBatch = async (batch: PageSpec[], bodies: Map<string, DocFull>) => {
+    if (session) return session.render(batch, options.maxWorkers, root, bodies);
+    docs.setBodies(bodies.values());
+    const rendered: (RenderedPage | null)[] = [];
+    for (const [k, spec] of batch.entries()) {
+      rendered.push(await renderer.render(spec));
+      // Rendering from memory is synchronous: let requests and events in now and then.
+      if (k % 50 === 49) await new Promise((r) => setImmediate(r));
+    }
+    return rendered;
+  };
+  // Without workers the main thread renders, one batch at a time.
+  const ahead = session ? AHEAD : 0;
+  const queue: { i: number; run: ReturnType<typeof start> }[] = [];
+  let nextStart = from;
+  const fill = () => {
+    for (; nextStart < specs.length && queue.length <= ahead; nextStart += size) {
+      queue.push({ i: nextStart, run: start(nextStart) });
+    }
+  };
+  try {
+    fill();
+    for (let head = queue.shift(); head; head = queue.shift()) {
+      const { i } = head;
+      const { batch, rendered: rendering } = await head.run;
+      if (ahead === 0) await rendering.catch(() => undefined);
+      fill();
+      const rendered = await rendering;
       const pages: RenderedPage[] = [];
       const gone: string[] = [];
       rendered.forEach((page, k) => {

@@ -40,7 +40,7 @@ export interface WorkerSession {
 export type WorkerRequest =
   | { type: 'open'; id: number; session: WorkerSession }
   | { type: 'close'; id: number; session: string }
-  | { type: 'render'; id: number; session: string; specs: PageSpec[]; bodies: DocFull[] };
+  | { type: 'render'; id: number; session: string; specs: PageSpec[]; bodies: DocFull[]; writeTo?: string };
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
@@ -166,8 +166,8 @@ export class RenderPool {
   }
 
   /** @internal */
-  async renderOn(index: number, session: string, specs: PageSpec[], bodies: DocFull[]) {
-    const reply = await this.request(this.slots[index], { type: 'render', session, specs, bodies });
+  async renderOn(index: number, session: string, specs: PageSpec[], bodies: DocFull[], writeTo?: string) {
+    const reply = await this.request(this.slots[index], { type: 'render', session, specs, bodies, writeTo });
     return reply.pages ?? [];
   }
 
@@ -204,21 +204,35 @@ export class RenderSession {
    * the rest here. Article bodies must have been loaded into the renderer's memory source
    * (`prefetch`).
    */
-  async render(specs: PageSpec[], maxWorkers = Number.POSITIVE_INFINITY): Promise<(RenderedPage | null)[]> {
+  async render(
+    specs: PageSpec[],
+    maxWorkers = Number.POSITIVE_INFINITY,
+    /** The site folder: workers write the pages they can (those showing no uploaded file). */
+    writeTo?: string,
+    /** The batch's article bodies (default: those loaded into the renderer's source). */
+    bodies?: Map<string, DocFull>,
+  ): Promise<(RenderedPage | null)[]> {
     const out: (RenderedPage | null)[] = new Array(specs.length).fill(null);
     const remote: number[] = [];
     const local: number[] = [];
     for (const [i, s] of specs.entries()) (WORKER_KINDS.has(s.kind) ? remote : local).push(i);
     const docs = this.renderer.data.docs as MemoryDocSource;
     const n = Math.max(1, Math.min(this.pool.size, maxWorkers));
-    const per = Math.ceil(remote.length / n);
+    // Pairs of pages (a page's two trees are side by side in a plan: one body, shared partials)
+    // dealt out in turn, so that every worker gets a like mix of list and article pages and none
+    // waits for the other at the end of the batch.
+    const chunks: number[][] = Array.from({ length: n }, () => []);
+    remote.forEach((i, k) => {
+      chunks[Math.floor(k / 2) % n].push(i);
+    });
     const jobs: Promise<void>[] = [];
-    for (let w = 0; w < n && w * per < remote.length; w++) {
-      const idx = remote.slice(w * per, (w + 1) * per);
+    for (const [w, idx] of chunks.entries()) {
+      if (idx.length === 0) continue;
       const chunk = idx.map((i) => specs[i]);
       const ids = [...new Set(chunk.filter((s) => s.kind === 'article').map((s) => s.documentId as string))];
+      const shipped = bodies ? ids.flatMap((id) => bodies.get(id) ?? []) : docs.bodiesOf(ids);
       jobs.push(
-        this.pool.renderOn(w, this.id, chunk, docs.bodiesOf(ids)).then((pages) => {
+        this.pool.renderOn(w, this.id, chunk, shipped, writeTo).then((pages) => {
           idx.forEach((i, k) => {
             out[i] = pages[k] ?? null;
           });

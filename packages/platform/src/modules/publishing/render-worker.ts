@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { writeRenderedSync } from './output.js';
 import { buildEngine, PageRenderer, type PageSpec, RenderFailure } from './render.js';
 import type { WorkerRequest, WorkerSession } from './render-pool.js';
 import { type DocFull, MemoryDocSource, SiteData } from './site-data.js';
@@ -30,12 +31,14 @@ function open(s: WorkerSession): void {
   );
 }
 
-async function render(session: string, specs: PageSpec[], bodies: DocFull[]) {
+async function render(session: string, specs: PageSpec[], bodies: DocFull[], writeTo?: string) {
   const renderer = sessions.get(session);
   if (!renderer) throw new Error(`render session ${session} is not open in this worker`);
   (renderer.data.docs as MemoryDocSource).setBodies(bodies);
   const pages = [];
   for (const spec of specs) pages.push(await renderer.render(spec));
+  // Written only once every page of the batch rendered: a template error replaces nothing.
+  if (writeTo) writeRenderedSync(writeTo, pages);
   return pages;
 }
 
@@ -48,7 +51,7 @@ parentPort?.on('message', async (msg: WorkerRequest) => {
       sessions.delete(msg.session);
       parentPort?.postMessage({ id: msg.id, ok: true });
     } else {
-      const pages = await render(msg.session, msg.specs, msg.bodies);
+      const pages = await render(msg.session, msg.specs, msg.bodies, msg.writeTo);
       parentPort?.postMessage({ id: msg.id, pages });
     }
   } catch (err) {

@@ -77,6 +77,9 @@ export interface RenderedPage {
   deps: string[];
   template: string;
   files: FileRef[];
+  /** Written to disk by a render worker already (its body is then empty). */
+  written?: boolean;
+  etag?: string;
 }
 
 export class RenderFailure extends Error {

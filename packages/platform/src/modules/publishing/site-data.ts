@@ -624,6 +624,12 @@ export class MemoryDocSource implements DocSource {
     return { prev: arr[i + 1] ?? null, next: i > 0 ? arr[i - 1] : null, related: arr.slice(i + 1, i + 1 + limit) };
   }
 
+  /** The bodies of a batch in one query, for the caller to hand on (the source keeps nothing). */
+  async loadBodies(ids: string[]): Promise<Map<string, DocFull>> {
+    if (!this.db) return new Map();
+    return loadFull(this.db, this.byId, ids);
+  }
+
   /** Loads the bodies of a batch in one query; later `full` calls are answered from memory. */
   async prefetch(ids: string[]): Promise<void> {
     this.bodies.clear();
