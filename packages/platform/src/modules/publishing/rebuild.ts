@@ -141,8 +141,9 @@ export async function renderInBatches(
     }
     return rendered;
   };
-  // Without workers the main thread renders, one batch at a time.
-  const ahead = session ? AHEAD : 0;
+  // Without workers the main thread renders, one batch at a time; a background pass (one worker)
+  // queues nothing ahead either: a publish arriving meanwhile waits for one batch at most.
+  const ahead = session && options.maxWorkers === undefined ? AHEAD : 0;
   const queue: { i: number; run: ReturnType<typeof start> }[] = [];
   let nextStart = from;
   const fill = () => {

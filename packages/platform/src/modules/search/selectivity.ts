@@ -56,15 +56,10 @@ async function tsvStats(db: Db): Promise<TsvStats> {
 }
 
 /**
- * Estimated share of documents matching every group (a group: any of its alternatives; an
- * alternative: all of its lexemes), treating words as independent; 0 when a word is not among
+ * Share of documents matching every group (a group: any of its alternatives; an alternative: all
+ * of its lexemes), `all` folding the shares that must hold together; 0 when a word is not among
  * the common ones.
  */
-export function shareOf(groups: string[][][], frequencies: Map<string, number>): number {
-  return combinedShare(groups, frequencies, (a, b) => a * b);
-}
-
-/** Groups and alternatives as in shareOf; `all` folds the shares that must hold together. */
 function combinedShare(
   groups: string[][][],
   frequencies: Map<string, number>,

@@ -147,15 +147,6 @@ async function taskAction<T>(
 
 const HOLDER = { running: true, holder: true };
 
-/** Changes the task row (its revision moves on, so a stale console view is detected). */
-async function updateTask(tx: Tx, taskId: string, set: Record<string, unknown>): Promise<void> {
-  await tx
-    .updateTable('workflow_tasks')
-    .set({ ...set, revision: sql`revision + 1` })
-    .where('id', '=', taskId)
-    .execute();
-}
-
 /** A history entry about the task. */
 function logTask(run: Run, task: TaskRow, action: string, opinion?: string | null, detail?: unknown): void {
   run.log({
@@ -313,11 +304,11 @@ async function advanceMulti(run: Run, exec: ExecRow, task: TaskRow, approve: boo
 // ---- other task actions ----
 
 export async function claimTask(kernel: Kernel, actor: Actor, taskId: string) {
-  return taskAction(kernel, actor, taskId, { running: true, holder: false }, async ({ run, task, p, tx }) => {
+  return taskAction(kernel, actor, taskId, { running: true, holder: false }, async ({ run, task, p }) => {
     if (task.assignee_id === p.userId) return { taskId: task.id };
     if (task.assignee_id) throw conflict('task_already_claimed', '该任务已被他人签收');
     if (!isCandidate(task, p)) throw notYours();
-    await updateTask(tx, task.id, { assignee_id: p.userId });
+    run.updateTask(task.id, { assignee_id: p.userId });
     logTask(run, task, 'claim');
     assignedEvent(run, task, p.userId, 'claim');
     return { taskId: task.id };
@@ -325,10 +316,10 @@ export async function claimTask(kernel: Kernel, actor: Actor, taskId: string) {
 }
 
 export async function unclaimTask(kernel: Kernel, actor: Actor, taskId: string) {
-  return taskAction(kernel, actor, taskId, { running: false, holder: false }, async ({ run, task, p, tx }) => {
+  return taskAction(kernel, actor, taskId, { running: false, holder: false }, async ({ run, task, p }) => {
     if (task.assignee_id !== p.userId) throw notYours();
     if (!isCandidate(task, p)) throw conflict('task_not_claimed', '该任务是直接指派的，不能退回签收');
-    await updateTask(tx, task.id, { assignee_id: null });
+    run.updateTask(task.id, { assignee_id: null });
     logTask(run, task, 'unclaim');
     return { taskId: task.id };
   });
@@ -343,7 +334,7 @@ export async function transferTask(
 ) {
   return taskAction(kernel, actor, taskId, HOLDER, async ({ run, task, tx }) => {
     const to = await userExists(tx, input.userId);
-    await updateTask(tx, task.id, { assignee_id: to, owner_id: null, delegation_state: null });
+    run.updateTask(task.id, { assignee_id: to, owner_id: null, delegation_state: null });
     logTask(run, task, 'transfer', input.opinion, { to });
     assignedEvent(run, task, to, 'transfer');
     return { taskId: task.id, assigneeId: to };
@@ -361,7 +352,7 @@ export async function delegateTask(
     if (task.delegation_state === 'pending') throw conflict('task_delegated', '该任务已委派，等待交回');
     const to = await userExists(tx, input.userId);
     if (to === p.userId) throw badRequest('delegate_self', '不能委派给自己');
-    await updateTask(tx, task.id, { owner_id: p.userId, assignee_id: to, delegation_state: 'pending' });
+    run.updateTask(task.id, { owner_id: p.userId, assignee_id: to, delegation_state: 'pending' });
     logTask(run, task, 'delegate', input.opinion, { to });
     assignedEvent(run, task, to, 'delegate');
     return { taskId: task.id, assigneeId: to };
@@ -369,9 +360,9 @@ export async function delegateTask(
 }
 
 export async function returnTask(kernel: Kernel, actor: Actor, taskId: string, input: { opinion?: string | null }) {
-  return taskAction(kernel, actor, taskId, { running: false, holder: false }, async ({ run, task, p, tx }) => {
+  return taskAction(kernel, actor, taskId, { running: false, holder: false }, async ({ run, task, p }) => {
     if (task.delegation_state !== 'pending' || task.assignee_id !== p.userId) throw notYours();
-    await updateTask(tx, task.id, { assignee_id: task.owner_id, delegation_state: 'resolved' });
+    run.updateTask(task.id, { assignee_id: task.owner_id, delegation_state: 'resolved' });
     logTask(run, task, 'return', input.opinion);
     assignedEvent(run, task, task.owner_id, 'return');
     return { taskId: task.id, assigneeId: task.owner_id };
@@ -435,7 +426,7 @@ export async function rejectTask(
         errors: [{ field: 'targetElementId', message: '不是可驳回的环节' }],
       });
     }
-    await updateTask(tx, task.id, {
+    run.updateTask(task.id, {
       state: 'completed',
       outcome: 'reject',
       opinion: input.opinion,
@@ -483,7 +474,7 @@ export async function reassignTask(
   return taskAction(kernel, actor, taskId, { running: false, holder: false }, async ({ run, task, p, tx }) => {
     if (!can(p, 'workflow-instance:manage', run.instance.initiator_org_id)) throw forbidden();
     const to = await userExists(tx, input.userId);
-    await updateTask(tx, task.id, { assignee_id: to, owner_id: null, delegation_state: null });
+    run.updateTask(task.id, { assignee_id: to, owner_id: null, delegation_state: null });
     logTask(run, task, 'reassign', input.reason, { from: task.assignee_id, to });
     assignedEvent(run, task, to, 'reassign');
     await kernel.audit.record(tx, {
