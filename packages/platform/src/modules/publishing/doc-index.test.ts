@@ -113,9 +113,7 @@ describe('the resident index and publishing through it', () => {
   beforeAll(async () => {
     bed = await startEngineBed();
     root = siteDir(bed.t.kernel, bed.siteCode);
-    const jobId = await enqueueRebuild(bed.t.kernel, bed.t.kernel.db, bed.siteId);
-    await bed.t.kernel.jobs.runUntilIdle();
-    expect((await bed.t.kernel.jobs.get(jobId))?.status).toBe('succeeded');
+    await bed.rebuild();
   }, 300_000);
   afterAll(async () => {
     await bed?.close();
@@ -210,10 +208,14 @@ describe('the resident index and publishing through it', () => {
       .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(2) }))
       .execute();
     try {
-      // An odd number of documents: the last page holds one, and withdrawing one removes that page.
-      if ((await count()) % 2 === 0) {
-        const extra = await api('POST', '/api/cms/documents', { channelId: bed.channels.tzgg, title: '凑单数的信息' });
-        await api('POST', `/api/cms/documents/${extra.json().id}/publish`);
+      // At least three pages and an odd number of documents: the last page holds one, and
+      // withdrawing one removes that page.
+      for (let n = await count(); n < 5 || n % 2 === 0; n++) {
+        const extra = await api('POST', '/api/cms/documents', {
+          channelId: bed.channels.tzgg,
+          title: `补足的信息${n}`,
+        });
+        expect((await api('POST', `/api/cms/documents/${extra.json().id}/publish`)).statusCode).toBe(200);
       }
       await enqueueRebuild(kernel, kernel.db, bed.siteId);
       await kernel.events.deliverDue();

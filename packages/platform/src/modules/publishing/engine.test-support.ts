@@ -6,6 +6,7 @@ import type { Session, TestApp } from '../../kernel/testing.js';
 import { cmsModule } from '../cms/index.js';
 import { identityTestApp, login } from '../identity/test-support.js';
 import { publishingModule } from './index.js';
+import { enqueueRebuild } from './jobs.js';
 import { packageThemes, setThemeSource, type ThemeFiles, type ThemeSource } from './render.js';
 
 /*
@@ -52,6 +53,8 @@ export interface EngineBed {
   siteId: string;
   siteCode: string;
   channels: Record<string, string>;
+  /** Runs a full rebuild of the site to its end; throws with the job's error when it failed. */
+  rebuild(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,6 +80,12 @@ export async function startEngineBed(
     siteId: site.id,
     siteCode: site.code,
     channels: Object.fromEntries(rows.map((r) => [r.code, r.id])),
+    async rebuild() {
+      const jobId = await enqueueRebuild(t.kernel, t.kernel.db, site.id);
+      await t.kernel.jobs.runUntilIdle();
+      const job = await t.kernel.jobs.get(jobId);
+      if (job?.status !== 'succeeded') throw new Error(`rebuild ${job?.status}: ${job?.error ?? ''}`);
+    },
     close: () => t.close(),
   };
 }

@@ -25,9 +25,7 @@ describe('closing, reopening and renaming a site', () => {
 
   beforeAll(async () => {
     bed = await startEngineBed();
-    const jobId = await enqueueRebuild(bed.t.kernel, bed.t.kernel.db, bed.siteId);
-    await bed.t.kernel.jobs.runUntilIdle();
-    expect((await bed.t.kernel.jobs.get(jobId))?.status).toBe('succeeded');
+    await bed.rebuild();
   }, 300_000);
   afterAll(async () => {
     await bed?.close();

@@ -23,10 +23,7 @@ describe('publishing engine', () => {
   beforeAll(async () => {
     bed = await startEngineBed();
     root = siteDir(bed.t.kernel, bed.siteCode);
-    const jobId = await enqueueRebuild(bed.t.kernel, bed.t.kernel.db, bed.siteId);
-    await bed.t.kernel.jobs.runUntilIdle();
-    const job = await bed.t.kernel.jobs.get(jobId);
-    expect(job?.status, job?.error ?? '').toBe('succeeded');
+    await bed.rebuild();
   }, 300_000);
   afterAll(async () => {
     await bed?.close();

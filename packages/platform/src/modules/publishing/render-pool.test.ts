@@ -8,7 +8,6 @@ vi.hoisted(() => {
 });
 
 import { type EngineBed, startEngineBed } from './engine.test-support.js';
-import { enqueueRebuild } from './jobs.js';
 import { etagOf, siteDir } from './output.js';
 
 /*
@@ -30,10 +29,7 @@ describe('rebuild on the render workers', () => {
   const workers = process.env.JIYUE_RENDER_WORKERS;
 
   const rebuild = async () => {
-    const { kernel } = bed.t;
-    const jobId = await enqueueRebuild(kernel, kernel.db, bed.siteId);
-    await kernel.jobs.runUntilIdle();
-    expect((await kernel.jobs.get(jobId))?.status).toBe('succeeded');
+    await bed.rebuild();
     // RSS names its build time: the one file that differs between two rebuilds.
     const files = filesUnder(root).filter((f) => !f.endsWith('rss.xml') && !f.includes('.tmp'));
     return new Map(files.map((f) => [f, readFileSync(path.join(root, f), 'utf8')]));

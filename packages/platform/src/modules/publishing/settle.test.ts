@@ -3,7 +3,6 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineBed, startEngineBed } from './engine.test-support.js';
-import { enqueueRebuild } from './jobs.js';
 import { siteDir } from './output.js';
 
 /*
@@ -43,9 +42,7 @@ describe('settling of deep list pages', () => {
       select ${bed.siteId}::uuid, ${bed.channels.tzgg}::uuid, '旧通知-' || i, '<p>正文</p>', 'published',
         now() - interval '1 day' - (i || ' minutes')::interval
       from generate_series(1, 300) as i`.execute(kernel.db);
-    const jobId = await enqueueRebuild(kernel, kernel.db, bed.siteId);
-    await kernel.jobs.runUntilIdle();
-    expect((await kernel.jobs.get(jobId))?.status).toBe('succeeded');
+    await bed.rebuild();
   }, 300_000);
   afterAll(async () => {
     await bed?.close();
