@@ -6,8 +6,9 @@ import { channelPath, documentPath, fileName, topicPath } from './urls.js';
  * The site-data API (站点数据接口): read-only views of the published content of one site, which
  * is all a template can see. Only rows with state 'published' and no deleted_at count, plus
  * references (引用) placed into the site whose source is published; disabled channels and their
- * documents are invisible. Two sources of lists: `DbDocSource` (small queries, for the few pages
- * a publish re-renders) and `MemoryDocSource` (one query for the whole site, for full rebuilds).
+ * documents are invisible. Two sources of lists: `MemoryDocSource` (every published document's
+ * list fields in memory: the site's resident index, doc-index.ts, for publishes and passes over
+ * many pages) and `DbDocSource` (small queries, for previews and the search page's layout).
  */
 
 export interface SiteInfo {
