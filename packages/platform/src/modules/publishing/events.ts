@@ -71,15 +71,14 @@ async function refreshWithIndex(kernel: Kernel, renderer: PageRenderer, ev: Docu
   if (!meta && !previous && byDoc.length === 0) return { written: [], removed: [], queued: 0 };
 
   // The lists the document is in now and was in before (a move leaves its old channel's lists).
-  const listChannels = new Set<string>();
-  const leftChannels = new Set<string>();
-  for (const id of [ev.channelId, meta?.channelId, previous?.channelId]) {
-    for (let c = id ? data.channels.get(id) : undefined; c; c = c.parent ?? undefined) listChannels.add(c.id);
-  }
-  for (const id of [previous?.channelId, ev.channelId]) {
-    for (let c = id ? data.channels.get(id) : undefined; c; c = c.parent ?? undefined) leftChannels.add(c.id);
-  }
-  if (meta) for (let c = data.channels.get(meta.channelId); c; c = c.parent ?? undefined) leftChannels.delete(c.id);
+  const chain = (id: string | undefined) => {
+    const ids: string[] = [];
+    for (let c = id ? data.channels.get(id) : undefined; c; c = c.parent ?? undefined) ids.push(c.id);
+    return ids;
+  };
+  const listChannels = new Set([ev.channelId, meta?.channelId, previous?.channelId].flatMap(chain));
+  const leftChannels = new Set([previous?.channelId, ev.channelId].flatMap(chain));
+  for (const id of chain(meta?.channelId)) leftChannels.delete(id);
   // Pages that read one of these lists besides the channels' own list pages (which are counted
   // below and do not record their own lists, see render.ts): the home page, other channels'
   // blocks, RSS, the sitemap, topics.

@@ -201,22 +201,20 @@ export class RenderSession {
 
   /**
    * Renders `specs` (in order): the worker kinds split over the workers (at most `maxWorkers`),
-   * the rest here. Article bodies must have been loaded into the renderer's memory source
-   * (`prefetch`).
+   * the rest here, with the batch's article bodies read by the caller.
    */
   async render(
     specs: PageSpec[],
     maxWorkers = Number.POSITIVE_INFINITY,
     /** The site folder: workers write the pages they can (those showing no uploaded file). */
-    writeTo?: string,
-    /** The batch's article bodies (default: those loaded into the renderer's source). */
-    bodies?: Map<string, DocFull>,
+    writeTo: string,
+    /** The batch's article bodies. */
+    bodies: Map<string, DocFull>,
   ): Promise<(RenderedPage | null)[]> {
     const out: (RenderedPage | null)[] = new Array(specs.length).fill(null);
     const remote: number[] = [];
     const local: number[] = [];
     for (const [i, s] of specs.entries()) (WORKER_KINDS.has(s.kind) ? remote : local).push(i);
-    const docs = this.renderer.data.docs as MemoryDocSource;
     const n = Math.max(1, Math.min(this.pool.size, maxWorkers));
     // Pairs of pages (a page's two trees are side by side in a plan: one body, shared partials)
     // dealt out in turn, so that every worker gets a like mix of list and article pages and none
@@ -230,7 +228,7 @@ export class RenderSession {
       if (idx.length === 0) continue;
       const chunk = idx.map((i) => specs[i]);
       const ids = [...new Set(chunk.filter((s) => s.kind === 'article').map((s) => s.documentId as string))];
-      const shipped = bodies ? ids.flatMap((id) => bodies.get(id) ?? []) : docs.bodiesOf(ids);
+      const shipped = ids.flatMap((id) => bodies.get(id) ?? []);
       jobs.push(
         this.pool.renderOn(w, this.id, chunk, shipped, writeTo).then((pages) => {
           idx.forEach((i, k) => {

@@ -586,16 +586,6 @@ export class MemoryDocSource implements DocSource {
     for (const d of docs) this.bodies.set(d.id, d);
   }
 
-  /** The loaded bodies of `ids` (what a worker's batch needs). */
-  bodiesOf(ids: string[]): DocFull[] {
-    const out: DocFull[] = [];
-    for (const id of ids) {
-      const d = this.bodies.get(id);
-      if (d) out.push(d);
-    }
-    return out;
-  }
-
   private listOf(channelIds: string[] | null, withImage: boolean): DocMeta[] {
     const key = `${withImage ? 'i' : ''}:${channelIds ? [...channelIds].sort().join(',') : '*'}`;
     let list = this.lists.get(key);
@@ -629,14 +619,6 @@ export class MemoryDocSource implements DocSource {
   async loadBodies(ids: string[]): Promise<Map<string, DocFull>> {
     if (!this.db) return new Map();
     return loadFull(this.db, this.byId, ids);
-  }
-
-  /** Loads the bodies of a batch in one query; later `full` calls are answered from memory. */
-  async prefetch(ids: string[]): Promise<void> {
-    this.bodies.clear();
-    if (!this.db) return;
-    const loaded = await loadFull(this.db, this.byId, ids);
-    for (const [id, doc] of loaded) this.bodies.set(id, doc);
   }
 
   async full(ids: string[]): Promise<Map<string, DocFull>> {
