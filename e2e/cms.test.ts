@@ -318,12 +318,17 @@ describe.skipIf(!hasChromium)('CMS console in a browser', () => {
 
       await textRow.getByRole('checkbox').check();
       await page.getByRole('button', { name: '批量删除' }).click();
+      const deleted = page.waitForResponse((r) => r.url().endsWith('/api/cms/files/batch-delete'));
       // Named by its question: the image dialog may still be fading out while the confirmation opens.
       await page
         .getByRole('dialog')
         .filter({ hasText: '删除选中的 2 个文件？' })
         .getByRole('button', { name: /确\s*定/ })
         .click();
+      // The server's answer first, so a failure says whether the request or the page went wrong.
+      const answer = await (await deleted).json();
+      expect(answer.deleted).toHaveLength(1);
+      expect(answer.referenced.map((r: { name: string }) => r.name)).toEqual(['开学图片.png']);
       await page.getByText('已删除 1 个；被引用未删除：开学图片.png').waitFor();
       await textRow.waitFor({ state: 'detached' });
       await imageRow.waitFor();

@@ -21,6 +21,16 @@ import { type RenderState, STATE } from './tags.js';
  * tags with effects outside the page's variables (increment, cycle, render, layout, block,
  * break/continue) are never remembered.
  *
+ * Holes (留空): a partial that missed on each of the first VOLATILE_AFTER pages that used it (the
+ * 关怀版 switch, whose link is the page's own; the <head> with the page's title) is "volatile".
+ * Included without arguments inside a partial being recorded, it becomes a hole: the parent's
+ * remembered output keeps a gap there, its reads are not the parent's, and every replay renders
+ * only the hole afresh. So the header and footer around the switch are remembered although the
+ * switch differs on every page. A hole must not depend on the parent: if it reads a variable the
+ * parent set (its arguments, its assigns, its loop variables) or assigns anything, the parent's
+ * output is not remembered. While recording, a hole's output goes to a side list and a marker
+ * with a per-process nonce stands in the buffer; the outermost recording puts the outputs back.
+ *
  * No library does this (LiquidJS has a template cache, not an output cache); it uses LiquidJS's
  * exported IncludeTag and the Context's `_get`, `scopes` and `bottom()` — a LiquidJS release that
  * changes them fails the publishing tests, which compare remembered and fresh output.
@@ -36,6 +46,11 @@ const ENTRIES_PER_KEY = 16;
  * MISS_LIMIT, and a 100,000-page rebuild must not keep one output per page.
  */
 const MAX_ENTRIES = 4000;
+/** Pages a partial must have missed on, each of them, before it becomes a hole (see above). */
+const VOLATILE_AFTER = 6;
+const INCLUDES = /\{%-?\s*include\s+(['"]?)([^'"\s,%]+)\1/g;
+/** A template's name as includes write it: `partials/nav.liquid` and `nav.liquid` are `nav`. */
+const bareName = (name: string) => name.replace(/^partials\//, '').replace(/\.liquid$/, '');
 const UNSAFE_TAGS = /\{%-?\s*(increment|decrement|cycle|render|layout|block|break|continue)\b/;
 
 interface Read {
@@ -45,7 +60,10 @@ interface Read {
 
 interface Entry {
   reads: Read[];
+  /** The output; with holes, the text between them (one more than holes). */
   output: string;
+  parts: string[] | null;
+  holes: IncludeTag[] | null;
   assigns: [string, unknown][];
   deps: string[];
   files: [string, FileRef][];
@@ -59,12 +77,24 @@ interface Recording {
   reads: Read[];
   deps: string[];
   files: [string, FileRef][];
+  /** Where the recorded partial writes: a hole's marker may go only there (not into a capture). */
+  buffer?: Emitter;
+  /** The output cannot be remembered: a hole in it depended on the partial. */
+  spoiled?: boolean;
+  /** Watches a hole's reads while it renders; never remembered, and no holes inside it. */
+  probe?: boolean;
 }
 
 interface PartialStats {
   hits: number;
   misses: number;
   entries: Map<string, Entry[]>;
+  /** Pages that used the partial, and those it missed on (the page's RenderState tells them apart). */
+  pages: number;
+  missedPages: number;
+  lastPage?: object;
+  lastMissedPage?: object;
+  volatile: boolean;
 }
 
 /** One renderer's remembered partials (its site data snapshot is what makes outputs reusable). */
@@ -113,7 +143,7 @@ export class IncludeMemo {
     seen.add(file);
     const source = this.sourceOf(file);
     if (source === undefined || UNSAFE_TAGS.test(source)) return false;
-    for (const m of source.matchAll(/\{%-?\s*include\s+(['"]?)([^'"\s,%]+)\1/g)) {
+    for (const m of source.matchAll(INCLUDES)) {
       if (!m[1]) return false; // a file name from a variable: cannot be followed statically
       if (!this.check(m[2], seen)) return false;
     }
@@ -128,11 +158,84 @@ export class IncludeMemo {
   stats(file: string): PartialStats {
     let s = this.partials.get(file);
     if (!s) {
-      s = { hits: 0, misses: 0, entries: new Map() };
+      s = { hits: 0, misses: 0, entries: new Map(), pages: 0, missedPages: 0, volatile: false };
       this.partials.set(file, s);
     }
     return s;
   }
+
+  /** Counts a hit or miss of `stats` on the page of `state`; a partial missing on every page turns volatile. */
+  count(stats: PartialStats, state: object, hit: boolean): void {
+    if (hit) {
+      stats.hits++;
+      this.hits++;
+    } else {
+      stats.misses++;
+      this.misses++;
+    }
+    if (stats.lastPage !== state) {
+      stats.lastPage = state;
+      stats.pages++;
+    }
+    if (!hit && stats.lastMissedPage !== state) {
+      stats.lastMissedPage = state;
+      stats.missedPages++;
+    }
+    if (!stats.volatile && stats.pages >= VOLATILE_AFTER && stats.missedPages === stats.pages) {
+      stats.volatile = true;
+      // The partials around it missed on the same pages because of it; as holes they may match now.
+      for (const parent of this.includersOf(stats)) {
+        Object.assign(parent, {
+          pages: 0,
+          missedPages: 0,
+          lastPage: undefined,
+          lastMissedPage: undefined,
+          volatile: false,
+        });
+      }
+    }
+  }
+
+  private includers?: Map<string, Set<string>>;
+
+  /** Stats of the partials that include the one of `stats`, directly or not (by their sources). */
+  private includersOf(stats: PartialStats): PartialStats[] {
+    if (!this.includers) {
+      this.includers = new Map();
+      for (const [name, source] of Object.entries(this.templates)) {
+        const from = bareName(name);
+        for (const m of source.matchAll(INCLUDES)) {
+          const to = bareName(m[2]);
+          if (!this.includers.has(to)) this.includers.set(to, new Set());
+          this.includers.get(to)?.add(from);
+        }
+      }
+    }
+    const file = [...this.partials].find(([, s]) => s === stats)?.[0];
+    const found = new Set<string>();
+    const walk = (name: string) => {
+      for (const parent of this.includers?.get(name) ?? []) {
+        if (!found.has(parent)) {
+          found.add(parent);
+          walk(parent);
+        }
+      }
+    };
+    if (file) walk(bareName(file));
+    return [...this.partials].filter(([name]) => found.has(bareName(name))).map(([, s]) => s);
+  }
+}
+
+const NONCE = Math.random().toString(36).slice(2, 10);
+const MARKERS = new RegExp(`\u0000jyhole${NONCE}:(\\d+)\u0000`, 'g');
+const markerOf = (i: number) => `\u0000jyhole${NONCE}:${i}\u0000`;
+
+/** Outputs of the holes rendered in a context while recording; markers index them. */
+const holeOutputs = new WeakMap<Context, { tag: IncludeTag; output: string }[]>();
+
+function fillHoles(ctx: Context, text: string): string {
+  const outputs = holeOutputs.get(ctx);
+  return outputs ? text.replace(MARKERS, (_, i) => outputs[Number(i)].output) : text;
 }
 
 const recordings = new WeakMap<Context, Recording[]>();
@@ -196,6 +299,10 @@ export class MemoIncludeTag extends IncludeTag {
       return yield* super.render(ctx, emitter) as any;
     }
     const stats = memo.stats(file);
+    if (stats.volatile) {
+      if (isBare(this)) return yield* renderHole(ctx, emitter, this);
+      return yield* super.render(ctx, emitter) as any;
+    }
     if (stats.hits === 0 && stats.misses >= MISS_LIMIT) return yield* super.render(ctx, emitter) as any;
 
     const args = (yield (this as any).hash.render(ctx)) as Record<string, unknown>;
@@ -205,10 +312,17 @@ export class MemoIncludeTag extends IncludeTag {
     if (entries) {
       for (const entry of entries) {
         if (entry.reads.every((r) => same(readNow(ctx, r.paths), r.value))) {
-          stats.hits++;
-          memo.hits++;
+          memo.count(stats, state, true);
           replay(ctx, state, entry);
-          emitter.write(entry.output);
+          if (!entry.holes) emitter.write(entry.output);
+          else {
+            const parts = entry.parts as string[];
+            for (let i = 0; i < entry.holes.length; i++) {
+              emitter.write(parts[i]);
+              yield* renderHole(ctx, emitter, entry.holes[i]);
+            }
+            emitter.write(parts[parts.length - 1]);
+          }
           return;
         }
       }
@@ -222,10 +336,10 @@ export class MemoIncludeTag extends IncludeTag {
     // partial's. An assign of the value a name already had goes unseen — and needs no replay.
     const bottom = scopes[0];
     const before = new Map(Object.entries(bottom));
-    const recording: Recording = { depth: scopes.length, before, reads: [], deps: [], files: [] };
+    const buffer = new (emitter.constructor as new () => Emitter & { buffer: string })();
+    const recording: Recording = { depth: scopes.length, before, reads: [], deps: [], files: [], buffer };
     active.push(recording);
     const restoreDeps = spy(state, active);
-    const buffer = new (emitter.constructor as new () => Emitter & { buffer: string })();
     try {
       yield* super.render(ctx, buffer) as any;
     } finally {
@@ -236,26 +350,80 @@ export class MemoIncludeTag extends IncludeTag {
     for (const k of Object.keys(bottom)) {
       if (!before.has(k) || before.get(k) !== bottom[k]) assigns.push([k, bottom[k]]);
     }
-    stats.misses++;
-    memo.misses++;
+    memo.count(stats, state, false);
     // (Partials around this one recorded its reads and keys themselves: `watch` and `spy` report
     // to every active recording.)
+    const raw = buffer.buffer;
+    const outputs = holeOutputs.get(ctx);
+    const split = outputs ? raw.split(MARKERS) : [raw];
     const list = entries ?? [];
     const full = list.length >= ENTRIES_PER_KEY;
-    if (full || memo.entries < MAX_ENTRIES) {
+    if (!recording.spoiled && (full || memo.entries < MAX_ENTRIES)) {
       if (full) list.shift();
       else memo.entries++;
+      // split: text, hole index, text, …
+      const holed = split.length > 1;
       list.push({
         reads: uniqueReads(recording.reads),
-        output: buffer.buffer,
+        output: holed ? '' : raw,
+        parts: holed ? split.filter((_, i) => i % 2 === 0) : null,
+        holes: holed ? split.filter((_, i) => i % 2 === 1).map((i) => (outputs as any)[Number(i)].tag) : null,
         assigns,
         deps: [...new Set(recording.deps)],
         files: recording.files,
       });
       stats.entries.set(key, list);
     }
-    emitter.write(buffer.buffer);
+    const outer = active[active.length - 1];
+    if (split.length === 1 || (outer && !outer.probe && outer.buffer === emitter)) emitter.write(raw);
+    else {
+      // Holes filled here are output the recordings around this one did not see being read.
+      for (const r of active) r.spoiled = true;
+      emitter.write(fillHoles(ctx, raw));
+    }
   }
+}
+
+/** Without arguments or `with`: its output depends on nothing the including partial passes. */
+function isBare(tag: IncludeTag): boolean {
+  return !(tag as any).withVar && Object.keys((tag as any).hash.hash).length === 0;
+}
+
+/**
+ * Renders a volatile partial afresh. Inside a recording (writing to its buffer), as a hole: its
+ * reads are checked against every recording instead of becoming theirs, and a marker stands for
+ * its output until the outermost recording is written out.
+ */
+function* renderHole(ctx: Context, emitter: Emitter, tag: IncludeTag): Generator<unknown, void, unknown> {
+  const active = recordings.get(ctx);
+  const inner = active?.[active.length - 1];
+  if (!active || !inner || inner.probe || inner.buffer !== emitter) {
+    return yield* IncludeTag.prototype.render.call(tag, ctx, emitter) as any;
+  }
+  const saved = active.splice(0);
+  const scopes = (ctx as any).scopes as Record<string, unknown>[];
+  const bottom = scopes[0];
+  const before = new Map(Object.entries(bottom));
+  const probe: Recording = { depth: scopes.length, before, reads: [], deps: [], files: [], probe: true };
+  active.push(probe);
+  const buffer = new (emitter.constructor as new () => Emitter & { buffer: string })();
+  try {
+    yield* IncludeTag.prototype.render.call(tag, ctx, buffer) as any;
+  } finally {
+    active.length = 0;
+    active.push(...saved);
+  }
+  const assigned = Object.keys(bottom).some((k) => !before.has(k) || before.get(k) !== bottom[k]);
+  for (const r of saved) {
+    if (assigned || probe.reads.some((read) => isLocal(ctx, r, read.paths[0]))) r.spoiled = true;
+  }
+  let outputs = holeOutputs.get(ctx);
+  if (!outputs) {
+    outputs = [];
+    holeOutputs.set(ctx, outputs);
+  }
+  outputs.push({ tag, output: buffer.buffer });
+  emitter.write(markerOf(outputs.length - 1));
 }
 
 /** Records the dependency keys and files tags add while recordings are active; returns the undo. */

@@ -302,6 +302,8 @@ export interface RendererOptions {
   pageSize: number;
   publicUrl: string;
   generatedAt?: Date;
+  /** false: no remembered partials (memo.ts) — the tests' reference of a fresh render. */
+  remember?: boolean;
 }
 
 export async function pageSizeOf(db: Db | Tx): Promise<number> {
@@ -395,7 +397,7 @@ export class PageRenderer {
       siteRoot: spec.care ? `${root}../` : root,
       care: spec.care,
       files: new Map(),
-      memo: this.memo,
+      memo: this.options.remember === false ? undefined : this.memo,
     };
   }
 

@@ -1,0 +1,56 @@
+import { listThemes } from '@jiyue/themes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EngineBed, startEngineBed } from './engine.test-support.js';
+import { forgetEngines, PageRenderer } from './render.js';
+import type { MemoryDocSource } from './site-data.js';
+
+/*
+ * Remembered partials and their holes (memo.ts) on the real themes: every page of the demo site,
+ * both trees, rendered by one renderer that remembers (in the order of a rebuild, so that the 关怀版
+ * switch and the <head> become holes in the header, footer and page shell) must equal the page a
+ * renderer without memory renders — byte for byte, with the same dependency keys and files.
+ */
+
+describe('remembered partials on the real themes', () => {
+  let bed: EngineBed;
+
+  beforeAll(async () => {
+    bed = await startEngineBed({ realThemes: true });
+  });
+  afterAll(async () => {
+    await bed?.close();
+    forgetEngines();
+  });
+
+  for (const theme of listThemes().map((t) => t.name)) {
+    it(`gives the pages of a fresh render in ${theme}`, async () => {
+      const { kernel } = bed.t;
+      await kernel.db.updateTable('cms_sites').set({ theme }).where('id', '=', bed.siteId).execute();
+      const remembering = (await PageRenderer.create(kernel, bed.siteId, {
+        memory: true,
+        fresh: true,
+      })) as PageRenderer;
+      const fresh = new PageRenderer(kernel, remembering.data, remembering.engine, {
+        ...remembering.options,
+        generatedAt: remembering.generatedAt,
+        remember: false,
+      });
+      const plan = (await remembering.plan()).filter((s) => s.kind !== 'sitemap' && s.kind !== 'rss');
+      const docs = remembering.data.docs as MemoryDocSource;
+      const ids = plan.filter((s) => s.kind === 'article').map((s) => s.documentId as string);
+      docs.setBodies((await docs.loadBodies(ids)).values());
+      // Twice over: the second pass replays what the first one learnt.
+      for (const spec of [...plan, ...plan]) {
+        const a = await remembering.render(spec);
+        const b = await fresh.render(spec);
+        expect(a?.body, `${spec.path} (care: ${spec.care})`).toBe(b?.body);
+        expect(a?.deps.sort()).toEqual(b?.deps.sort());
+        expect(a?.files).toEqual(b?.files);
+      }
+      const holes = ['care-switch', 'head'].map((name) => remembering.memo.partials.get(name)?.volatile);
+      expect(holes).toEqual([true, true]);
+      // The shell around the holes is replayed on most pages.
+      expect(remembering.memo.partials.get('shell-end')?.hits).toBeGreaterThan(plan.length / 2);
+    });
+  }
+});
