@@ -1,17 +1,18 @@
 import { listThemes } from '@jiyue/themes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineBed, startEngineBed } from './engine.test-support.js';
-import { forgetEngines, PageRenderer } from './render.js';
+import { buildEngine, forgetEngines, PageRenderer } from './render.js';
 import type { MemoryDocSource } from './site-data.js';
 
 /*
- * Remembered partials and their holes (memo.ts) on the real themes: every page of the demo site,
- * both trees, rendered by one renderer that remembers (in the order of a rebuild, so that the 关怀版
- * switch and the <head> become holes in the header, footer and page shell) must equal the page a
- * renderer without memory renders — byte for byte, with the same dependency keys and files.
+ * The two speed-ups of rendering from memory on the real themes — remembered partials with their
+ * holes (memo.ts) and the compiled synchronous renderer (compiled.ts): every page of the demo site,
+ * both trees, rendered by the production engine (in the order of a rebuild, so that the 关怀版
+ * switch and the <head> become holes in the header, footer and page shell) must equal the page
+ * LiquidJS alone renders without memory — byte for byte, with the same dependency keys and files.
  */
 
-describe('remembered partials on the real themes', () => {
+describe('remembered partials and compiled templates on the real themes', () => {
   let bed: EngineBed;
 
   beforeAll(async () => {
@@ -30,7 +31,9 @@ describe('remembered partials on the real themes', () => {
         memory: true,
         fresh: true,
       })) as PageRenderer;
-      const fresh = new PageRenderer(kernel, remembering.data, remembering.engine, {
+      const { engine } = remembering;
+      const plain = buildEngine(engine.theme, `${engine.key}-plain`, engine.files, { compiled: false });
+      const fresh = new PageRenderer(kernel, remembering.data, plain, {
         ...remembering.options,
         generatedAt: remembering.generatedAt,
         remember: false,

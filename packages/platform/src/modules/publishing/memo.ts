@@ -1,4 +1,5 @@
 import { type Context, type Emitter, IncludeTag, type Liquid, toValueSync } from 'liquidjs';
+import { READ_HOOK } from './compiled.js';
 import type { FileRef } from './site-data.js';
 import { type RenderState, STATE } from './tags.js';
 
@@ -273,6 +274,12 @@ function watch(ctx: Context): Recording[] {
     return value;
   };
   (ctx as any)._getOriginal = original;
+  // The compiled renderer (compiled.ts) reads without `_get` and reports here instead.
+  (ctx as any)[READ_HOOK] = (c: Context, paths: (string | number)[], value: unknown) => {
+    for (const r of list) {
+      if (!isLocal(c, r, paths[0])) r.reads.push({ paths, value });
+    }
+  };
   return active;
 }
 

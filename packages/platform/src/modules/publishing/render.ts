@@ -13,6 +13,7 @@ import type { Db, Tx } from '../../kernel/db.js';
 import { AppError, badRequest, notFound } from '../../kernel/errors.js';
 import type { Kernel } from '../../kernel/module.js';
 import { getParameter } from '../settings/service.js';
+import { compileSyncRenders } from './compiled.js';
 import { DepRecorder, depKey } from './deps.js';
 import { docIndexCopy, reloadDocIndex } from './doc-index.js';
 import { IncludeMemo, registerMemoInclude } from './memo.js';
@@ -219,7 +220,13 @@ function keepParsedPartials(liquid: Liquid): void {
 }
 
 /** A LiquidJS engine over a template map with the engine's tags and filters (previews build their own). */
-export function buildEngine(theme: string, key: string, files: ThemeFiles): ThemeEngine {
+export function buildEngine(
+  theme: string,
+  key: string,
+  files: ThemeFiles,
+  /** false: LiquidJS's own renderer throughout (the tests' reference for compiled.ts). */
+  options: { compiled?: boolean } = {},
+): ThemeEngine {
   const templates = files.templates;
   // The themes package's in-memory file system and options (the same as its preview server),
   // with the engine's tags and filters on top.
@@ -229,6 +236,7 @@ export function buildEngine(theme: string, key: string, files: ThemeFiles): Them
   registerMemoInclude(liquid);
   registerFilters(liquid);
   keepParsedPartials(liquid);
+  if (options.compiled !== false) compileSyncRenders(liquid);
   const parsed = new Map<string, Template[]>();
   return {
     theme,
