@@ -223,7 +223,11 @@ async function main() {
     const p50 = percentile(live, 50);
     const p95 = percentile(live, 95);
     log(
-      `publish-to-live over ${live.length}: p50 ${round(p50)} ms, p95 ${round(p95)} ms, max ${round(Math.max(0, ...live))} ms`,
+      `publish-to-live over ${live.length}: p50 ${round(p50)} ms, p95 ${round(p95)} ms, max ${round(Math.max(0, ...live))} ms` +
+        ` (publish #${live.indexOf(Math.max(...live)) + 1}; the first five: ${live
+          .slice(0, 5)
+          .map((x) => round(x))
+          .join(', ')} ms)`,
     );
 
     // 4. Hugo over the same documents.

@@ -140,6 +140,39 @@ describe('the resident index and publishing through it', () => {
     );
   });
 
+  // Needs two connections at once: PostgreSQL only (PGlite runs one statement at a time).
+  it.skipIf(!process.env.DATABASE_URL)(
+    'sees a change whose transaction began before a sync and committed after it',
+    async () => {
+      const { db } = bed.t.kernel;
+      const before = await docIndexCopy(db, bed.siteId, await visible());
+      const doc = before.all[2];
+      let release: () => void = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let updated: () => void = () => {};
+      const ready = new Promise<void>((r) => {
+        updated = r;
+      });
+      // The row is stamped with the transaction's start (now()) and committed only after the sync.
+      const writer = db.transaction().execute(async (trx) => {
+        await sql`update cms_documents set title = '迟提交的修改', version = version + 1, updated_at = now()
+          where id = ${doc.id}`.execute(trx);
+        updated();
+        await held;
+      });
+      await ready;
+      await new Promise((r) => setTimeout(r, 50));
+      const during = await docIndexCopy(db, bed.siteId, await visible());
+      expect(during.get(doc.id)?.title).toBe(doc.title);
+      release();
+      await writer;
+      const after = await docIndexCopy(db, bed.siteId, await visible());
+      expect(after.get(doc.id)?.title).toBe('迟提交的修改');
+    },
+  );
+
   it('an event that a later change of the same document supersedes renders nothing', async () => {
     const { kernel } = bed.t;
     const created = await api('POST', '/api/cms/documents', {

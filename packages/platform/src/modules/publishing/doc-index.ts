@@ -10,7 +10,8 @@ import { type DocMeta, type IndexRow, MemoryDocSource, readIndexRows } from './s
  * arrays, so the pages a visitor waits for render without a query each.
  *
  * Before every use the index is brought up to date with one query: the documents saved or
- * recycled since the last sync (less a margin for transactions that committed late) and the
+ * recycled since the last sync (or since the oldest transaction then open began: it may commit
+ * later with older timestamps) and the
  * documents the caller names (an event's document is always read again). Other nodes' publishes
  * reach it through that query; a reference whose source changed on another node, or a
  * transaction that took longer than the margin, is caught by the reload every MAX_AGE_MS.
@@ -22,7 +23,10 @@ import { type DocMeta, type IndexRow, MemoryDocSource, readIndexRows } from './s
  * as the new index.
  */
 
-/** Changes saved this long before the last sync are read again (late commits). */
+/**
+ * Changes saved this long before the last sync are read again (late commits) when the database
+ * cannot say which transactions are still open (see syncPoint).
+ */
 const MARGIN_MS = 120_000;
 /** The index is read afresh at least this often. */
 const MAX_AGE_MS = Number(process.env.JIYUE_DOC_INDEX_MAX_AGE_MS ?? 600_000);
@@ -67,9 +71,30 @@ function locked<T>(db: object, siteId: string, fn: () => Promise<T>): Promise<T>
 
 const keyOf = (visible: string[]) => [...visible].sort().join(',');
 
-async function dbNow(db: Db | Tx): Promise<Date> {
-  const row = (await sql<{ now: Date }>`select now() as now`.execute(db)).rows[0];
-  return new Date(row.now);
+/**
+ * The moment from which the next sync must look for changes: a transaction still open now may
+ * commit rows stamped with its start (`updated_at = now()`), so the earlier of now and the start
+ * of the oldest open transaction. Without a view of the other sessions (another role's sessions
+ * are hidden; an embedded database may not have the view), now less MARGIN_MS. A fixed margin
+ * alone made every sync within two minutes of a bulk change read all of its rows again.
+ */
+async function syncPoint(db: Db | Tx): Promise<Date> {
+  try {
+    const { rows } = await sql<{ now: Date; oldest: Date | null; hidden: boolean | null }>`
+      select now() as now, min(xact_start) as oldest, bool_or(state is null) as hidden
+      from pg_stat_activity
+      where backend_type = 'client backend' and datname = current_database() and pid <> pg_backend_pid()`.execute(db);
+    const row = rows[0];
+    const now = new Date(row.now).getTime();
+    // Never further back than the margin: older late commits are the reload's (MAX_AGE_MS) to find.
+    const floor = now - MARGIN_MS;
+    if (row.hidden) return new Date(floor);
+    const oldest = row.oldest ? new Date(row.oldest).getTime() : now;
+    return new Date(Math.max(floor, Math.min(now, oldest)));
+  } catch {
+    const { rows } = await sql<{ now: Date }>`select now() as now`.execute(db);
+    return new Date(new Date(rows[0].now).getTime() - MARGIN_MS);
+  }
 }
 
 function earliest(values: Iterable<number>, after: number): number {
@@ -79,7 +104,7 @@ function earliest(values: Iterable<number>, after: number): number {
 }
 
 async function load(db: Db | Tx, siteId: string, visible: string[]): Promise<Entry> {
-  const [syncedAt, rows] = await Promise.all([dbNow(db), readIndexRows(db, siteId, { all: true })]);
+  const [syncedAt, rows] = await Promise.all([syncPoint(db), readIndexRows(db, siteId, { all: true })]);
   const shown = new Set(visible);
   const listed = rows.filter((r) => shown.has(r.meta.channelId));
   const now = Date.now();
@@ -161,9 +186,15 @@ async function synced(
     entry = await load(db, siteId, visible);
     entries.set(siteId, entry);
   }
-  const since = new Date(entry.syncedAt.getTime() - MARGIN_MS);
-  const [at, rows] = await Promise.all([dbNow(db), readIndexRows(db, siteId, { since, ids })]);
-  apply(entry, rows, new Set(visible), new Set(ids));
+  const since = entry.syncedAt;
+  const shown = new Set(visible);
+  const current = entry;
+  const known = (id: string, version: number, listed: boolean, channelId: string) => {
+    const k = current.versions.get(id);
+    return !!k && k.version === version && k.listed === (listed && shown.has(channelId));
+  };
+  const [at, rows] = await Promise.all([syncPoint(db), readIndexRows(db, siteId, { since, ids, known })]);
+  apply(entry, rows, shown, new Set(ids));
   for (const id of ids) if (!rows.some((r) => r.meta.id === id)) entry.source.remove(id);
   expireNewMarks(entry);
   entry.syncedAt = at;
