@@ -9,11 +9,11 @@ import { type DocMeta, type IndexRow, MemoryDocSource, readIndexRows } from './s
  * neighbours of the article and the channels' page counts. With the index those are slices of
  * arrays, so the pages a visitor waits for render without a query each.
  *
- * Before every use the index is brought up to date with one query: the documents saved or
- * recycled since the last sync (or since the oldest transaction then open began: it may commit
- * later with older timestamps) and the
- * documents the caller names (an event's document is always read again). Other nodes' publishes
- * reach it through that query; a reference whose source changed on another node, or a
+ * Before every use the index is brought up to date: the documents saved or recycled since the
+ * last sync (or since the oldest transaction then open began: it may commit later with older
+ * timestamps), read by version first and in full only where the version is new, and the documents
+ * the caller names (an event's document is always read again). Other nodes' publishes reach it
+ * that way; a reference whose source changed on another node, or a
  * transaction that took longer than the margin, is caught by the reload every MAX_AGE_MS.
  * Time changes lists too: a pin that expires reorders them (the index reloads), a "new" mark
  * that expires is recomputed in place.
@@ -128,13 +128,18 @@ async function load(db: Db | Tx, siteId: string, visible: string[]): Promise<Ent
   return entry;
 }
 
-function apply(entry: Entry, rows: IndexRow[], visible: Set<string>, touched: Set<string>): void {
+/** Whether the index has this version of a document, listed as it is now (then it is not read again). */
+function isKnown(entry: Entry, visible: Set<string>, id: string, version: number, listed: boolean, channelId: string) {
+  const k = entry.versions.get(id);
+  return !!k && k.version === version && k.listed === (listed && visible.has(channelId));
+}
+
+/** Applies rows read again (changed ones and the caller's named ones: readIndexRows left out the rest). */
+function apply(entry: Entry, rows: IndexRow[], visible: Set<string>): void {
   const now = Date.now();
   for (const r of rows) {
     const id = r.meta.id;
     const listed = r.listed && visible.has(r.meta.channelId);
-    const known = entry.versions.get(id);
-    if (!touched.has(id) && known && known.version === r.version && known.listed === listed) continue;
     entry.versions.set(id, { version: r.version, listed });
     if (listed) {
       entry.source.upsert(r.meta);
@@ -189,12 +194,10 @@ async function synced(
   const since = entry.syncedAt;
   const shown = new Set(visible);
   const current = entry;
-  const known = (id: string, version: number, listed: boolean, channelId: string) => {
-    const k = current.versions.get(id);
-    return !!k && k.version === version && k.listed === (listed && shown.has(channelId));
-  };
+  const known = (id: string, version: number, listed: boolean, channelId: string) =>
+    isKnown(current, shown, id, version, listed, channelId);
   const [at, rows] = await Promise.all([syncPoint(db), readIndexRows(db, siteId, { since, ids, known })]);
-  apply(entry, rows, shown, new Set(ids));
+  apply(entry, rows, shown);
   for (const id of ids) if (!rows.some((r) => r.meta.id === id)) entry.source.remove(id);
   expireNewMarks(entry);
   entry.syncedAt = at;

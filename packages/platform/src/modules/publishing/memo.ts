@@ -87,6 +87,7 @@ interface Recording {
 }
 
 interface PartialStats {
+  file: string;
   hits: number;
   misses: number;
   entries: Map<string, Entry[]>;
@@ -159,7 +160,7 @@ export class IncludeMemo {
   stats(file: string): PartialStats {
     let s = this.partials.get(file);
     if (!s) {
-      s = { hits: 0, misses: 0, entries: new Map(), pages: 0, missedPages: 0, volatile: false };
+      s = { file, hits: 0, misses: 0, entries: new Map(), pages: 0, missedPages: 0, volatile: false };
       this.partials.set(file, s);
     }
     return s;
@@ -212,7 +213,6 @@ export class IncludeMemo {
         }
       }
     }
-    const file = [...this.partials].find(([, s]) => s === stats)?.[0];
     const found = new Set<string>();
     const walk = (name: string) => {
       for (const parent of this.includers?.get(name) ?? []) {
@@ -222,7 +222,7 @@ export class IncludeMemo {
         }
       }
     };
-    if (file) walk(bareName(file));
+    walk(bareName(stats.file));
     return [...this.partials].filter(([name]) => found.has(bareName(name))).map(([, s]) => s);
   }
 }
